@@ -88,3 +88,85 @@ def arabic_ratio(text: str) -> float:
         return 0.0
     arabic = sum(1 for c in letters if "\u0600" <= c <= "\u06ff" or "\u0750" <= c <= "\u077f" or "\u08a0" <= c <= "\u08ff")
     return arabic / len(letters)
+
+
+# ---------------------------------------------------------------------------------------------
+# Clitic- and nisba-aware helpers for rule matching (used by marsad.tag). They work on text that
+# has already been folded with ``normalize_for_match`` (so ة is ه, أ/إ/آ are ا, ى is ي).
+
+#: Proclitic chains that can precede a word: conjunction (و ف) + preposition (ب ل ك).
+#: With the article, ل + ال is written لل.
+_CONJ = ("", "و", "ف")
+_PREP = ("", "ب", "ل", "ك")
+
+#: Suffixes of the nisba adjective after its ي: ليبي، ليبيه (ة)، ليبيين، ليبيون، ليبيات، ليبيان، ليبيتان ...
+NISBA_ENDINGS = ("ي", "يه", "يين", "يون", "يات", "يان", "يتان", "يتين", "يا")
+
+_SENTENCE_SPLIT_RE = re.compile(r"[.!?;\n\u06d4]+|\.\.+")
+
+
+def definite_forms(word: str) -> list[str]:
+    """``word`` (starting with ال) as written after proclitics: الخرطوم, والخرطوم, بالخرطوم,
+    للخرطوم, وللخرطوم, فبالخرطوم ..."""
+    out = []
+    for c in _CONJ:
+        for p in _PREP:
+            out.append(c + ("ل" + word[1:] if p == "ل" else p + word))
+    return out
+
+
+def proclitic_forms(word: str, *, allow_article: bool = False) -> list[str]:
+    """Every surface form of a normalised ``word`` with the proclitics و ف ب ل ك (and their
+    combinations). A word that starts with ال keeps it (للخرطوم for ل + الخرطوم). A word without
+    the article gets the article as well only when ``allow_article`` (adjectives: الليبي)."""
+    if word.startswith("ال") and len(word) > 3:
+        return definite_forms(word)
+    out = [c + p + word for c in _CONJ for p in _PREP]
+    if allow_article:
+        out.extend(definite_forms("ال" + word))
+    return out
+
+
+def nisba_forms(stem: str) -> list[str]:
+    """Inflected forms of a nisba adjective given its masculine singular (ليبي, سوداني, or with
+    the article الليبي): ليبي، ليبيه، ليبيين، ليبيون، ليبيات، ليبيان ... (without proclitics)."""
+    if not stem.endswith("ي"):
+        raise ValueError(f"a nisba adjective ends with ي: {stem!r}")
+    base = stem[:-1]
+    return [base + e for e in NISBA_ENDINGS]
+
+
+def strip_proclitics(token: str, vocabulary: "set[str] | frozenset[str] | None" = None) -> str:
+    """Remove a proclitic chain (و ف + ب ل ك + ال / لل) from a normalised token. With a
+    ``vocabulary`` only a stripping that lands on a known word is accepted; otherwise the longest
+    aggressive stripping that leaves at least three letters is returned (prefer a vocabulary)."""
+    candidates = [token]
+    for c in _CONJ:
+        if c and not token.startswith(c):
+            continue
+        rest = token[len(c):]
+        for p in _PREP:
+            if p and not rest.startswith(p):
+                continue
+            r2 = rest[len(p):]
+            if r2 != token:
+                candidates.append(r2)
+            if p == "ل" and r2.startswith("ل"):
+                candidates.append("ا" + r2)  # لل + word = ل + ال + word
+            if r2.startswith("ال"):
+                candidates.append(r2[2:])
+    if vocabulary is not None:
+        for cand in candidates[1:]:
+            if cand in vocabulary:
+                return cand
+        return token
+    best = token
+    for cand in candidates:
+        if len(cand) >= 3 and len(cand) < len(best):
+            best = cand
+    return best
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of normalised text (split at . ! ? ; line breaks and ellipses)."""
+    return [s for s in (p.strip() for p in _SENTENCE_SPLIT_RE.split(text)) if s]

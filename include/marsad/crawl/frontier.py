@@ -1,0 +1,47 @@
+"""The crawl frontier of one outlet: which canonical URLs were captured in which interval,
+which were discovered but deferred to a later interval, and feed validators (ETag,
+Last-Modified, body hash) for conditional GETs.
+
+Stored as one JSON file per outlet under ``<lake>/state/frontier/`` and replaced atomically, and only
+after the interval's WARC is committed, so a crash never marks an article as fetched when its
+capture is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Frontier:
+    path: Path
+    seen: dict[str, str] = field(default_factory=dict)  # canonical url -> interval id that captured it
+    pending: dict[str, dict] = field(default_factory=dict)  # canonical url -> {"url", "published", "via"}
+    feeds: dict[str, dict] = field(default_factory=dict)  # feed url -> {"etag", "last_modified", "sha256"}
+
+    @classmethod
+    def load(cls, lake: Path, outlet_id: str) -> "Frontier":
+        path = Path(lake) / "state" / "frontier" / f"{outlet_id}.json"
+        if not path.exists():
+            return cls(path=path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"frontier state {path} is unreadable ({exc}); move it away to start afresh") from None
+        return cls(path=path, seen=data.get("seen", {}), pending=data.get("pending", {}), feeds=data.get("feeds", {}))
+
+    def is_new_for(self, canonical: str, interval_id: str) -> bool:
+        """True when the URL was never captured, or was captured by this very interval (a re-crawl
+        of an interval whose capture was lost)."""
+        owner = self.seen.get(canonical)
+        return owner is None or owner == interval_id
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"seen": self.seen, "pending": self.pending, "feeds": self.feeds},
+                                  ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)
