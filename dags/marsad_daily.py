@@ -20,7 +20,7 @@ If it fails, nothing is lost: the hourly files stay until a compacted file is co
 @dag(
     dag_id="marsad_daily",
     schedule=CronDataIntervalTimetable("30 0 * * *", timezone="UTC"),
-    start_date=datetime(2026, 11, 1),
+    start_date=datetime(2024, 1, 1),
     catchup=False,
     doc_md=DOC,
     tags=["marsad", "maintenance", "daily"],

@@ -51,7 +51,7 @@ def _name_map_index(outlet: str) -> None:
 @dag(
     dag_id="marsad_hourly",
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
-    start_date=datetime(2026, 11, 1),
+    start_date=datetime(2024, 1, 1),
     catchup=False,
     max_active_runs=3,
     doc_md=DOC,
@@ -92,7 +92,7 @@ def marsad_hourly():
     @task(retries=0, map_index_template="{{ outlet_id }}",
           doc_md="Run the GX `articles` suite; quarantine bad rows; fail (no retry) on a critical batch failure.")
     def validate(process_summary: dict) -> dict:
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from marsad.pipeline import BatchRejected, validate_outlet
 

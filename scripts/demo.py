@@ -31,7 +31,8 @@ def main() -> int:
             t0 = time.monotonic()
             log = home / f"demo-{start:%Y%m%dT%H}.log"
             with open(log, "w") as fh:
-                rc = subprocess.call(["airflow", "dags", "test", "marsad_hourly", start.isoformat()], env=env,
+                # a manual run with logical date T works on the last complete hour before T
+                rc = subprocess.call(["airflow", "dags", "test", "marsad_hourly", (start + timedelta(hours=1)).isoformat()], env=env,
                                      stdout=fh, stderr=subprocess.STDOUT)
             state = "success" if rc == 0 else f"FAILED (exit {rc}; see {log})"
             print(f"   {state} in {time.monotonic() - t0:.0f}s", flush=True)

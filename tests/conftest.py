@@ -79,3 +79,8 @@ def mirror(tmp_path):
 @pytest.fixture
 def lake(tmp_path):
     return tmp_path / "lake"
+
+
+@pytest.fixture
+def mirror_anchor():
+    return MIRROR_ANCHOR

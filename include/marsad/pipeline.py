@@ -51,7 +51,8 @@ def as_interval_start(value: datetime | str | None, *, now: datetime | None = No
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError(f"interval start {value.isoformat()} has no timezone; give it in UTC (e.g. 2026-02-12T09:00Z)")
-    value = value.astimezone(timezone.utc)
+    # a plain datetime (pendulum's DateTime loses its zone in arithmetic with timedelta)
+    value = datetime.fromtimestamp(value.timestamp(), timezone.utc)
     if value.minute or value.second or value.microsecond:
         raise ValueError(f"interval start {value.isoformat()} is not on the hour")
     return value

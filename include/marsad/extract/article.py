@@ -57,6 +57,8 @@ UTC = dt_timezone.utc
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 #: a body shorter than this (characters) from the generic extractor triggers the trafilatura fallback
 MIN_BODY_CHARS = 120
+#: a body with fewer words is treated as no body at all
+MIN_BODY_WORDS = 6
 
 DATE_SOURCES = ("jsonld", "meta", "text", "url", "feed", "fetched")
 
@@ -156,7 +158,7 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
 
 
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
-                           recover=True, default_doctype=False, huge_tree=False)
+                           recover=True, default_doctype=False, huge_tree=False, collect_ids=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,9 +252,37 @@ _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnew
                   "scholarlyarticle", "techarticle", "socialmediaposting"}
 
 
-def _collect_meta(root) -> dict[str, list[str]]:
+class _Scan:
+    """Everything the cascade needs from one walk over the tree (tag-filtered in C by lxml)."""
+
+    __slots__ = ("metas", "links", "h1", "figcaptions", "title", "imgs", "scripts")
+
+    def __init__(self, root):
+        self.metas, self.links, self.h1, self.figcaptions, self.imgs, self.scripts = [], [], [], [], [], []
+        self.title = None
+        for el in root.iter("meta", "link", "h1", "figcaption", "title", "img", "script"):
+            tag = el.tag
+            if tag == "meta":
+                self.metas.append(el)
+            elif tag == "img":
+                self.imgs.append(el)
+            elif tag == "script":
+                t = el.get("type")
+                if t and "ld+json" in t.lower():
+                    self.scripts.append(el)
+            elif tag == "link":
+                self.links.append(el)
+            elif tag == "h1":
+                self.h1.append(el)
+            elif tag == "figcaption":
+                self.figcaptions.append(el)
+            elif tag == "title" and self.title is None:
+                self.title = el
+
+
+def _collect_meta(meta_elements) -> dict[str, list[str]]:
     metas: dict[str, list[str]] = defaultdict(list)
-    for m in root.iter("meta"):
+    for m in meta_elements:
         content = m.get("content")
         if content is None:
             content = m.get("value")
@@ -298,10 +328,10 @@ _JSONLD_FIELD_RE = {
 }
 
 
-def _collect_jsonld(root) -> dict:
+def _collect_jsonld(scripts) -> dict:
     """Fields of the first NewsArticle/Article object in the page's JSON-LD (lenient about bad JSON)."""
     found: dict = {}
-    for script in root.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
+    for script in scripts:
         raw = (script.text or "").strip()
         if not raw:
             continue
@@ -360,31 +390,38 @@ def _score_containers(root):
         body = root
     text_score: dict = defaultdict(float)
     link_score: dict = defaultdict(float)
-    for t in body.xpath(".//text()[string-length(normalize-space(.)) > 12]"):
-        el = t.getparent()
+    inline, skip = INLINE_TAGS, SKIP_TAGS
+    nodes = []  # (text, element holding it) for every non-trivial text node; a Python walk beats XPath here
+    for e in body.iter(etree.Element):
+        t = e.text
+        if t is not None and len(t) > 15:
+            t = t.strip()
+            if len(t) > 15:
+                nodes.append((t, e))
+        t = e.tail
+        if t is not None and len(t) > 15:
+            t = t.strip()
+            if len(t) > 15:
+                nodes.append((t, e.getparent()))
+    for t, el in nodes:
         if el is None:
             continue
-        if t.is_tail:
-            el = el.getparent()
-            if el is None:
-                continue
         in_link = False
         tag = el.tag
-        while tag in INLINE_TAGS:
+        while tag in inline:
             if tag == "a":
                 in_link = True
             el = el.getparent()
             if el is None:
                 break
             tag = el.tag
-        if el is None or tag in SKIP_TAGS or not isinstance(tag, str):
+        if el is None or tag in skip:
             continue
-        n = len(t.strip())
         if in_link:
-            link_score[el] += n
+            link_score[el] += len(t)
         else:
             # punctuation-rich prose weighs more than menus and lists of names
-            text_score[el] += n + 20 * (t.count("،") + t.count(",") + t.count("."))
+            text_score[el] += len(t) + 20 * (t.count("،") + t.count(",") + t.count("."))
     cand: dict = defaultdict(float)
     links: dict = defaultdict(float)
     for src, weight_map in ((text_score, cand), (link_score, links)):
@@ -560,6 +597,14 @@ def _text_date(anchor, containers, tz, now):
     return None
 
 
+def _attached(el, root) -> bool:
+    while el is not None:
+        if el is root:
+            return True
+        el = el.getparent()
+    return False
+
+
 def _in_link(el) -> bool:
     for _ in range(4):
         if el is None:
@@ -612,10 +657,12 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
         if "\x00" in html[:4096]:
             return ExtractedArticle.failed("binary content")
         text = html
+        raw_utf8 = None
     elif isinstance(html, bytes):
+        raw_utf8 = None
         if len(html) > MAX_PAGE_BYTES:
             return ExtractedArticle.failed(f"page too large: {len(html)} bytes > {MAX_PAGE_BYTES}")
-        if not html.strip():
+        if not html[:4096].strip() and not html.strip():
             return ExtractedArticle.failed("empty page")
         head = html[:4096]
         if not any(head.startswith(b) for b, _ in _BOMS):
@@ -623,13 +670,15 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
             if kind:
                 return ExtractedArticle.failed(f"binary content ({kind})" if kind != "data" else "binary content")
         text, _enc = _decode(html, encoding)
+        if _enc == "utf-8":
+            raw_utf8 = html
     else:
         return ExtractedArticle.failed(f"unsupported input type: {type(html).__name__}")
 
     if "<" not in text[:65536]:
         return ExtractedArticle.failed("not html: no markup found")
     try:
-        root = etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
+        root = etree.fromstring(raw_utf8 if raw_utf8 is not None else text.encode("utf-8", "replace"), _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         return ExtractedArticle.failed(f"unparseable html: {str(exc)[:120]}")
     if root is None:
@@ -641,8 +690,9 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
     methods: dict[str, str] = {}
 
     # ---- metadata (before scripts are stripped)
-    metas = _collect_meta(root)
-    jsonld = _collect_jsonld(root)
+    scan = _Scan(root)
+    metas = _collect_meta(scan.metas)
+    jsonld = _collect_jsonld(scan.scripts)
 
     def meta(*keys):
         for k in keys:
@@ -660,7 +710,7 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
     site_names += [p.strip() for s in list(site_names) for p in re.split(r"\s[|\-–]\s", s) if p.strip()]
 
     title_tag = None
-    t_el = root.find(".//title")
+    t_el = scan.title
     if t_el is not None:
         title_tag = _clean(_text(t_el))
 
@@ -673,7 +723,7 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
                 break
 
     canonical = None
-    for link in root.iter("link"):
+    for link in scan.links:
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
             canonical = link.get("href").strip()
             break
@@ -685,19 +735,26 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
         _remove(el)
 
     # captions anywhere on the page (to drop them from the body wherever the markup put them)
+    # (compared verbatim, whitespace-collapsed: captions are repeated as published)
     captions = set()
-    for el in root.xpath("//figcaption | //*[contains(@class, 'caption') or contains(@class, 'img-cap')]"):
+    for el in scan.figcaptions:
+        for c in el.xpath(".//text()"):
+            c = _WS_RE.sub(" ", c).strip()
+            if len(c) >= 4:
+                captions.add(c)
         c = _text(el)
         if c:
-            captions.add(normalize_for_match(c))
-    for alt in root.xpath("//img/@alt | //img/@title"):
-        alt = alt.strip()
-        if len(alt) >= 8:
-            captions.add(normalize_for_match(alt))
+            captions.add(c)
+    for img in scan.imgs:
+        for alt in (img.get("alt"), img.get("title")):
+            if alt and len(alt) >= 8:
+                captions.add(_WS_RE.sub(" ", alt).strip())
 
     headings = []
     h1s = []
-    for h in root.iter("h1"):
+    for h in scan.h1:
+        if not _attached(h, root):  # removed with a stripped or dropped element
+            continue
         ht = _clean(_text(h))
         if ht:
             h1s.append((ht, h))
@@ -783,8 +840,11 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
             tl = filter_lines([Line(x) for x in tb.splitlines()], title=title, site_names=site_names,
                               captions=captions)
             tb = clean_display("\n".join(tl))
-            if len(tb) > len(body):
+            if len(tb) > len(body) and len(tb.split()) >= MIN_BODY_WORDS:
                 body, methods["body"] = tb, "trafilatura"
+    if body and len(body.split()) < MIN_BODY_WORDS:
+        body = ""  # a few stray words (menu items, a label) are not an article
+        methods.pop("body", None)
 
     # ---- author
     author = None
@@ -806,7 +866,13 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
         if sel and _clean(_text(sel[0])):
             author, methods["author"] = _strip_byline(_clean(_text(sel[0]))), "selector"
     if not author:
-        for el in root.xpath('//*[@rel="author"] | //*[@itemprop="author"]')[:3]:
+        # a byline near the headline (not an author widget elsewhere on the page)
+        region = title_el if title_el is not None else (containers[0] if containers else None)
+        for _ in range(3):
+            if region is not None and region.getparent() is not None:
+                region = region.getparent()
+        nodes = _AUTHOR_XP(region) if region is not None else []
+        for el in nodes[:3]:
             a = _clean(_text(el))
             if a and len(a) <= 60 and normalize_for_match(a) not in site_f:
                 author, methods["author"] = _strip_byline(a), "generic"
@@ -827,8 +893,10 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
                       "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.created", "dc.date.created",
                       "sailthru.date", "parsely-pub-date", "article.published", "date", "created", "cxenseparse:recs:publishtime",
                       "original-publish-date", "article_date_original")]
-        for el in root.xpath('//*[@itemprop="datePublished"][@datetime or @content] | //time[@pubdate][@datetime]')[:2]:
-            cands.append(el.get("datetime") or el.get("content"))
+        cands = [c for c in cands if c]
+        if not cands:
+            for el in _DATE_XP(root)[:2]:
+                cands.append(el.get("datetime") or el.get("content"))
         for v in cands:
             dt = parse_structured_date(v, timezone=timezone) if v else None
             if dt and is_plausible(dt, now=now):
@@ -847,6 +915,20 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
                         containers, timezone, now)
         if dt is None and containers and title_el is not None:
             dt = _text_date(containers[0], containers, timezone, now)
+        if dt is None and containers:
+            # a date line inside the article container, marked up as such (class date/time/publish, <time>)
+            for c in containers[:2]:
+                for el in _DATE_CLASS_XP(c)[:5]:
+                    v = el.get("datetime")
+                    d2 = parse_structured_date(v, timezone=timezone) if v else None
+                    if d2 is None:
+                        t = _text(el)
+                        d2 = parse_arabic_date(t, timezone=timezone, now=now) if len(t) < 160 else None
+                    if d2 and is_plausible(d2, now=now):
+                        dt = d2
+                        break
+                if dt is not None:
+                    break
         if dt is None and containers:
             raw = _render(containers)
             for ln in raw[:3] + raw[-3:]:
@@ -888,6 +970,11 @@ def _extract(html, url, *, hints, timezone, feed_published, fetched_at, encoding
     )
 
 
+_DATE_CLASS_XP = etree.XPath(
+    './/time | .//*[contains(@class, "date") or contains(@class, "Date") or contains(@class, "time") '
+    'or contains(@class, "publish") or contains(@class, "posted") or contains(@id, "date")]')
+_AUTHOR_XP = etree.XPath('.//*[@rel="author" or @itemprop="author" or @class="author" or @class="byline"]')
+_DATE_XP = etree.XPath('//*[@itemprop="datePublished"][@datetime or @content] | //time[@pubdate][@datetime]')
 _BYLINE_RE = re.compile(r"^(?:كتب|كتبت|بقلم|إعداد|اعداد|تقرير|By)\s*[:：\-]?\s*", re.IGNORECASE)
 
 

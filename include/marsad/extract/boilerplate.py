@@ -103,9 +103,10 @@ _SOCIAL_WORDS_RE = re.compile(
     r"جوجل\s+نيوز|غوغل\s+نيوز|نبض|facebook|twitter|whatsapp|telegram|instagram|youtube|google\s+news"
 )
 _AD_RE = re.compile(r"^[\W_]*(?:اعلان|اعلانات|مساحه\s+اعلانيه|advertisement|ads?|sponsored)[\W_]*$")
+# (folded spelling: رئيس -> رييس, المسؤول -> المسوول, الإدارة -> الاداره)
 _MASTHEAD_RE = re.compile(
-    r"^[\W_]*(?:رئيس\s+(?:مجلس\s+)?(?:التحرير|الاداره|الادارة|التحرير\s+التنفيذي)|"
-    r"مدير\s+التحرير|المدير\s+العام|نائب\s+رئيس\s+التحرير|رئيس\s+التحرير\s+المسؤول|"
+    r"^[\W_]*(?:رييس\s+(?:مجلس\s+)?(?:التحرير|الاداره)|"
+    r"مدير\s+التحرير|المدير\s+العام|نايب\s+رييس\s+التحرير|"
     r"المشرف\s+العام|مدير\s+عام\s+التحرير)"
 )
 _COPYRIGHT_RE = re.compile(
@@ -157,38 +158,45 @@ def filter_lines(
 ) -> list[str]:
     """Keep the article paragraphs of rendered container lines (see module docstring)."""
     title_f = _f(title) if title else None
+    title_len = len(title) if title else -100
     sites_f = {_f(s) for s in site_names if s}
-    caps_f = {c for c in captions if c}
     out: list[str] = []
     n = len(lines)
     skip_next_short = False
     in_related = False
     for i, line in enumerate(lines):
         text = line.text
-        f = _f(text)
-        if not f:
+        nw = _words(text)
+        if not nw:
             continue
-        nw = _words(f)
+        if text in captions:
+            continue
+        # the rules look at the start of a line; fold only that much (long lines are prose)
+        f = _f(text if len(text) <= 100 else text[:60])
         if skip_next_short:
             skip_next_short = False
             if nw <= 4:  # the name after a bare "رئيس التحرير" line
                 continue
         if in_related:
-            # inside a "related" list: link lines and short lines belong to it
-            if line.link_density > 0.3 or nw <= 12 and not f.endswith((".", ":")):
+            # inside a "related" list: its items are links; the first line without links ends it
+            if line.link_density > 0.3:
                 continue
             in_related = False
         if line.link_density > 0.5 and nw < 40:
             continue
-        if f in sites_f or (title_f and (f == title_f or (nw > 3 and f.rstrip(" .") == title_f.rstrip(" .")))):
+        if nw <= 8 and f in sites_f:
             continue
-        if f in caps_f:
+        if title_f and abs(len(text) - title_len) <= 3 and _f(text).rstrip(" .") == title_f.rstrip(" ."):
             continue
         m = _MASTHEAD_RE.match(f)
         if m and nw <= 8:
-            if nw <= 3:
+            rest = f[m.end():].strip()
+            if not rest:  # the label alone; the editor's name follows on the next line
                 skip_next_short = True
-            continue
+                continue
+            # "رئيس التحرير: عمرو الديب" anywhere; "رئيس التحرير عمرو الديب" only at the edges
+            if rest[0] in ":-–" or (_words(rest) <= 3 and (i < 5 or i >= n - 5)):
+                continue
         if _READ_ALSO_RE.match(f):
             if nw <= 4 or f.rstrip().endswith(":"):
                 in_related = True

@@ -11,10 +11,11 @@ import re
 import threading
 
 #: characters of text handed to the detector; enough for a confident answer, cheap to classify
-SAMPLE_CHARS = 600
+SAMPLE_CHARS = 240
 #: below this many letters, detection is not attempted
 MIN_LETTERS = 20
 
+_LETTER_RE = re.compile(r"[^\W\d_]")
 _detector = None
 _lock = threading.Lock()
 
@@ -76,8 +77,7 @@ def detect_language(text: str | None) -> str | None:
     if not text:
         return None
     sample = _sample(text)
-    letters = sum(1 for c in sample if c.isalpha())
-    if letters < MIN_LETTERS:
+    if len(_LETTER_RE.findall(sample, 0, 200)) < MIN_LETTERS:
         return None
     try:
         lang = _get_detector().detect_language_of(sample)

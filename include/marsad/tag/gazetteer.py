@@ -10,8 +10,9 @@ File format (seeds/gazetteers/*.yaml)::
         en: Khalifa Haftar
         kind: person             # person | org | place | country
         aliases: [حفتر, المشير حفتر]   # rule-language terms (see marsad.tag.rules)
-        weak: [المشير]           # ambiguous aliases: half weight, and shown in the columns only
+        weak: [المشير]           # ambiguous aliases: half weight, counted once, shown in the columns only
                                  # when a topic using the gazetteer is accepted
+        weight: 1.0              # optional multiplier of the topic's weight for the kind
 
 The canonical name is always an alias too.
 """
@@ -35,6 +36,7 @@ class Entry(BaseModel):
     kind: Kind
     aliases: list[str] = []
     weak: list[str] = []
+    weight: float = 1.0  # multiplies the topic's weight for this kind (e.g. 0.5 for a historical figure)
     note: str | None = None
 
 

@@ -15,6 +15,9 @@
   ``unless_near``) other terms within ``within`` words; ``scope: article`` hides every
   occurrence of the masked term once one occurrence qualifies. A masked phrase also hides the
   shorter terms inside it (جنوب السودان hides السودان).
+- ``discounts``: multiply the weight of term occurrences ``near`` some context (e.g. sports
+  fixtures) or, article-wide, ``when`` other terms occur at least ``min`` times (e.g. a South
+  Sudan story); mentions in the title are spared unless ``in_title``.
 - ``conditions``: named tests that add ``weight`` when true and can be required:
   ``all_of`` (every item present, optionally ``within`` N words or the same ``sentence``),
   ``any_of`` (at least one item present) and ``distinct`` (at least ``min`` distinct entries
@@ -102,6 +105,23 @@ class Exclusion(_Model):
         return self
 
 
+class Discount(_Model):
+    id: str
+    factor: float = Field(ge=0, le=1)
+    near: list[str] | None = None  # per occurrence: a weighted term within `within` words of these
+    within: int = 4
+    when: list[str] | None = None  # per article: these occur at least `min` times
+    min: int = 1
+    in_title: bool = False  # also discount mentions in the title
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Discount":
+        if bool(self.near) == bool(self.when):
+            raise ValueError("a discount has exactly one of near, when")
+        return self
+
+
 ItemRef = Union[str, list[str]]
 
 
@@ -152,6 +172,7 @@ class Topic(_Model):
     gazetteers: list[GazetteerRef] = []
     groups: dict[str, list[str]] = {}
     exclusions: list[Exclusion] = []
+    discounts: list[Discount] = []
     conditions: list[Condition] = []
     require: list[str] = []
     calendar: CalendarRule | None = None
@@ -383,6 +404,7 @@ def _check_references(path: Path, rules: RulesFile) -> None:
         for kind, items in (
             ("terms", t.terms),
             ("exclusions", t.exclusions),
+            ("discounts", t.discounts),
             ("conditions", t.conditions),
         ):
             for it in items:

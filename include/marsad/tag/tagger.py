@@ -35,7 +35,7 @@ from marsad.tag.rules import (
     TopicsConfigError,
     load_rules,
 )
-from marsad.text.arabic import normalize_for_match, split_sentences
+from marsad.text.arabic import normalize_for_match, normalize_for_match_fast, split_sentences
 
 __all__ = ["TagResult", "Tagger", "tag_jsonl", "TopicsConfigError"]
 
@@ -80,6 +80,17 @@ class _Exclusion:
 
 
 @dataclass
+class _Discount:
+    id: str
+    factor: float
+    near: _Group | None
+    within: int
+    when: _Group | None
+    min: int
+    in_title: bool
+
+
+@dataclass
 class _Condition:
     id: str
     kind: str
@@ -95,12 +106,14 @@ class _Topic:
     threshold: float
     weighted: dict[int, _Weighted]
     exclusions: list[_Exclusion]
+    discounts: list[_Discount]
     groups: dict[str, _Group]
     conditions: list[_Condition]
     require: list[str]
     calendar: object | None
     qualified: set[str]
     weighted_uids: frozenset[int] = frozenset()
+    prio: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,13 +126,14 @@ class _Doc:
     list_pos: set[int]
 
 
-def _resolve(occ: dict[int, list[Span]], uids: Iterable[int], masked: list[Span] | None = None) -> list[tuple[int, int, int]]:
-    """Occurrences of ``uids`` without overlaps (longest first, then leftmost), minus those inside
-    a masked span. Returns (start, end, uid) sorted by start."""
+def _resolve(
+    occ: dict[int, list[Span]], uids: "frozenset[int] | dict[int, object]", masked: list[Span] | None = None, prio: dict | None = None
+) -> list[tuple[int, int, int]]:
+    """Occurrences of ``uids`` without overlaps (longest first, then higher ``prio``, then
+    leftmost), minus those inside a masked span. Returns (start, end, uid) sorted by start."""
     cands = []
-    for u in uids:
-        spans = occ.get(u)
-        if spans:
+    for u, spans in occ.items():
+        if u in uids:
             for s, e in spans:
                 cands.append((s, e, u))
     if not cands:
@@ -127,7 +141,10 @@ def _resolve(occ: dict[int, list[Span]], uids: Iterable[int], masked: list[Span]
     if masked:
         cands = [c for c in cands if not any(ms <= c[0] and c[1] <= me for ms, me in masked)]
     if len(cands) > 1:
-        cands.sort(key=lambda c: (c[0] - c[1], c[0]))
+        if prio:
+            cands.sort(key=lambda c: (c[0] - c[1], -prio.get(c[2], 0.0), c[0]))
+        else:
+            cands.sort(key=lambda c: (c[0] - c[1], c[0]))
         taken: list[tuple[int, int, int]] = []
         used: set[int] = set()
         for c in cands:
@@ -147,7 +164,7 @@ class Tagger:
     topics: list[str]
 
     _default_lock = threading.Lock()
-    _default_cache: dict[tuple[str, str], "Tagger"] = {}
+    _default_cache: dict[tuple, "Tagger"] = {}
 
     def __init__(self, rules: RulesFile, gazetteers: dict[str, Gazetteer], *, source: str = "<rules>"):
         self.version = rules.version
@@ -169,29 +186,33 @@ class Tagger:
         for g in gazetteers.values():
             if g.feeds_columns and g.name not in used:
                 for e in g.entries:
-                    for a in [e.name, *e.aliases]:
+                    for a in _strong_aliases(e):
                         self._free_entries[self._uid(a, f"gazetteer {g.name}", e.name)] = e
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_file(cls, topics_path: str | Path, gazetteer_dir: str | Path | None = None) -> "Tagger":
+        """Load and compile topics.yaml and the gazetteers (default: ``gazetteers/`` beside it).
+        Compiled taggers are cached while the files are unchanged (same paths, sizes, mtimes)."""
         topics_path = Path(topics_path)
-        rules = load_rules(topics_path)
         gdir = Path(gazetteer_dir) if gazetteer_dir is not None else topics_path.parent / "gazetteers"
+        key = (str(topics_path.resolve()), str(gdir.resolve()), _stamp(topics_path, gdir))
+        with cls._default_lock:
+            t = cls._default_cache.get(key)
+        if t is not None:
+            return t
+        rules = load_rules(topics_path)
         gaz = load_gazetteers(gdir)
-        return cls(rules, gaz, source=str(topics_path))
+        t = cls(rules, gaz, source=str(topics_path))
+        with cls._default_lock:
+            cls._default_cache[key] = t
+        return t
 
     @classmethod
     def default(cls) -> "Tagger":
+        """seeds/topics.yaml of the repo (or $MARSAD_TOPICS), gazetteers beside it; cached."""
         path = os.environ.get("MARSAD_TOPICS") or str(Path(marsad.__file__).resolve().parents[2] / "seeds" / "topics.yaml")
-        gdir = os.environ.get("MARSAD_GAZETTEERS") or str(Path(path).parent / "gazetteers")
-        key = (path, gdir)
-        with cls._default_lock:
-            t = cls._default_cache.get(key)
-            if t is None:
-                t = cls.from_file(path, gdir)
-                cls._default_cache[key] = t
-            return t
+        return cls.from_file(path)
 
     def _uid(self, term: str, rule: str, what: str = "") -> int:
         try:
@@ -212,7 +233,7 @@ class Tagger:
             for e in g.entries:
                 if kind and e.kind != kind:
                     continue
-                for a in [e.name, *e.aliases, *e.weak]:
+                for a in [*_strong_aliases(e), *e.weak]:
                     keys.setdefault(self._uid(a, rule, e.name), e.name)
             return _Group(frozenset(keys), keys)
         terms = None
@@ -265,11 +286,12 @@ class Tagger:
                 w = gref.weights.get(e.kind)
                 if w is None:
                     continue
-                for a in dict.fromkeys([e.name, *e.aliases]):
+                w = w * e.weight
+                for a in _strong_aliases(e):
                     label = e.name if a == e.name else f"{a} ({e.name})"
                     add(self._uid(a, rule, e.name), _Weighted(w, label, self._cap, e, g.feeds_columns))
-                for a in e.weak:
-                    add(self._uid(a, rule, e.name), _Weighted(w * 0.5, f"{a} ({e.name}?)", self._cap, e, g.feeds_columns, weak=True))
+                for a in e.weak:  # ambiguous: half weight, counted once
+                    add(self._uid(a, rule, e.name), _Weighted(w * 0.5, f"{a} ({e.name}?)", 1, e, g.feeds_columns, weak=True))
         local: dict[str, _Group] = {}
         for name in t.groups:
             local[name] = self._group_ref(name, {}, f"{where}.groups[{name}]", t)
@@ -280,6 +302,20 @@ class Tagger:
             near = self._terms_group(ex.near, t, local, rule) if ex.near else None
             unless = self._terms_group(ex.unless_near, t, local, rule) if ex.unless_near else None
             exclusions.append(_Exclusion(ex.id, mask, near, unless, ex.within, ex.scope == "article"))
+        discounts = []
+        for d in t.discounts:
+            rule = f"{where}.discounts[{d.id}]"
+            discounts.append(
+                _Discount(
+                    d.id,
+                    d.factor,
+                    self._terms_group(d.near, t, local, rule) if d.near else None,
+                    d.within,
+                    self._terms_group(d.when, t, local, rule) if d.when else None,
+                    d.min,
+                    d.in_title,
+                )
+            )
         conds = []
         cond_ids: set[str] = set()
 
@@ -299,8 +335,9 @@ class Tagger:
                 conds.append(_Condition(c.id, "distinct", [ref(c.distinct, rule)], None, c.min, c.weight))
             cond_ids.add(c.id)
         qualified = set(t.calendar.qualifies) if t.calendar else set()
-        ct = _Topic(t.name, t.threshold, weighted, exclusions, local, conds, list(t.require), t.calendar, qualified)
+        ct = _Topic(t.name, t.threshold, weighted, exclusions, discounts, local, conds, list(t.require), t.calendar, qualified)
         ct.weighted_uids = frozenset(weighted)
+        ct.prio = {u: abs(w.weight) for u, w in weighted.items()}
         return ct
 
     # ------------------------------------------------------------------ tagging
@@ -308,14 +345,14 @@ class Tagger:
         toks: list[str] = []
         sent: list[int] = []
         sid = 0
-        ntitle = normalize_for_match(title or "")
+        ntitle = normalize_for_match_fast(title or "")
         for s in split_sentences(ntitle):
             ws = _TOKEN_RE.findall(s)
             toks.extend(ws)
             sent.extend([sid] * len(ws))
             sid += 1
         n_title = len(toks)
-        ntext = normalize_for_match(text or "")
+        ntext = normalize_for_match_fast(text or "")
         dateline_end = n_title
         if self._dateline is not None:
             m = _DATELINE_RE.match(ntext)
@@ -397,14 +434,36 @@ class Tagger:
         evidence: list[str] = []
         per_uid: dict[int, list[float]] = {}
         first_pos: dict[int, int] = {}
-        for s, e, u in _resolve(occ, ct.weighted_uids, masked):
-            f = self._title_weight if s < doc.n_title else 1.0
+        article_factor = 1.0
+        near_discounts = []
+        for d in ct.discounts:
+            if d.when is not None:
+                n = len(_resolve(occ, d.when.uids))
+                if n >= d.min:
+                    article_factor *= d.factor
+                    evidence_ex.append(f"discount {d.id}: ×{d.factor} ({n} mentions)")
+            else:
+                near_discounts.append((d, _resolve(occ, d.near.uids)))
+        used_discounts: dict[str, int] = {}
+        surfaces: dict[int, set[str]] = {}
+        for s, e, u in _resolve(occ, ct.weighted_uids, masked, ct.prio):
+            in_title = s < doc.n_title
+            f = self._title_weight if in_title else 1.0
             if s in doc.list_pos:
                 f *= self._list.factor
             if self._dateline is not None and doc.n_title <= s < doc.dateline_end:
                 f *= self._dateline.factor
+            if not in_title:
+                f *= article_factor
+            for d, ctx in near_discounts:
+                if in_title and not d.in_title:
+                    continue
+                if any(cs - e <= d.within and s - ce <= d.within and doc.sent[cs] == doc.sent[s] for cs, ce, _ in ctx):
+                    f *= d.factor
+                    used_discounts[d.id] = used_discounts.get(d.id, 0) + 1
             per_uid.setdefault(u, []).append(f)
             first_pos.setdefault(u, s)
+            surfaces.setdefault(u, set()).add(" ".join(doc.toks[s:e]))
         ents: list[tuple[Entry, bool]] = []
         for u in sorted(per_uid, key=lambda x: first_pos[x]):
             w = ct.weighted[u]
@@ -413,9 +472,15 @@ class Tagger:
             raw += contrib
             n = len(per_uid[u])
             if contrib != 0:
-                evidence.append(f"{w.label} ×{n}" if n > 1 else w.label)
+                label = w.label
+                if "~" in label:  # show how a nisba term was written in the article
+                    forms = surfaces[u]
+                    label = f"{label} ({'، '.join(sorted(forms)[:3])})"
+                evidence.append(f"{label} ×{n}" if n > 1 else label)
             if w.entry is not None and w.feeds:
                 ents.append((w.entry, w.weak))
+        for did, n in used_discounts.items():
+            evidence_ex.append(f"discount {did}: ×{n}")
         # 3. conditions
         in_window = None
         if ct.calendar is not None:
@@ -509,6 +574,25 @@ class Tagger:
                 if s - lo <= c.within:
                     return True, " + ".join(text[last[k][1]].text for k in range(need))
         return False, ""
+
+
+def _stamp(topics_path: Path, gdir: Path) -> tuple:
+    files = [topics_path, *sorted(gdir.glob("*.yaml"))] if gdir.is_dir() else [topics_path]
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+            out.append((f.name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((f.name, None, None))
+    return tuple(out)
+
+
+def _strong_aliases(e: Entry) -> list[str]:
+    """Canonical name + aliases, minus any that is listed as weak (a canonical name like سرت can
+    be declared weak as =سرت)."""
+    weak = {normalize_for_match(w.strip("=~")) for w in e.weak}
+    return [a for a in dict.fromkeys([e.name, *e.aliases]) if normalize_for_match(a.strip("=~")) not in weak]
 
 
 def _parse_when(v) -> datetime | None:
