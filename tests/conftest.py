@@ -4,7 +4,6 @@ Airflow import; the outlet mirror runs on free loopback ports with a fixed clock
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ os.environ.update({
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AF_HOME}/airflow.db",
     "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
 })
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 if str(REPO / "plugins") not in sys.path:
     sys.path.insert(0, str(REPO / "plugins"))
 
@@ -31,27 +31,7 @@ if str(REPO / "plugins") not in sys.path:
 MIRROR_ANCHOR = datetime(2026, 2, 12, 12, 0, tzinfo=timezone.utc)
 
 
-def free_base_port(span: int = 4) -> int:
-    """A port p such that p+1..p+span-1 are free on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + span > 65000:
-            continue
-        try:
-            socks = []
-            for i in range(1, span):
-                sk = socket.socket()
-                sk.bind(("127.0.0.1", base + i))
-                socks.append(sk)
-            for sk in socks:
-                sk.close()
-            return base
-        except OSError:
-            for sk in socks:
-                sk.close()
-    raise RuntimeError("no free port range")
+from tests_support import free_port_range as free_base_port  # noqa: E402
 
 
 @pytest.fixture(scope="session")
