@@ -48,11 +48,13 @@ def lake_stats(lake: str | Path | None = None) -> str:
         out.append("articles per topic:")
         for topic, n in con.execute("SELECT topic, count(*) FROM article_topics GROUP BY 1 ORDER BY 2 DESC, 1").fetchall():
             out.append(f"  {topic:<20} {n}")
+    out.append("quarantine reasons:")
     if "quarantine" in have:
-        out.append("quarantine reasons:")
         for reason, n in con.execute("SELECT r, count(*) FROM (SELECT unnest(reason_codes) AS r FROM quarantine) "
                                      "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall():
             out.append(f"  {reason:<28} {n}")
+    else:
+        out.append("  none")
     if "fetch_log" in have:
         out.append("fetch failures:")
         rows = con.execute("SELECT outlet, failure_class, count(*) FROM fetch_log WHERE failure_class IS NOT NULL "

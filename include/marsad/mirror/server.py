@@ -63,8 +63,21 @@ class MirrorArticle:
             f"/news/{self.published:%Y/%m/%d}/{self.num}" if self.site == "alwasat" else f"/index.php/articles/{self.num}")
 
 
+# Pages an operator should see rejected: a Persian article on an Arabic outlet (quarantined by the
+# language expectation) and a feed item whose page is gone (fetch_log http_4xx).
+PERSIAN_TITLE = "افزایش قیمت نان در بازار تهران"
+PERSIAN_TEXT = (
+    "قیمت نان در نانوایی‌های تهران از ابتدای این هفته افزایش یافت و شهروندان از این تصمیم گلایه کردند.\n"
+    "مسئولان اتحادیه نانوایان می‌گویند افزایش هزینه آرد و دستمزد کارگران دلیل اصلی این تغییر بوده است.\n"
+    "کارشناسان اقتصادی هشدار می‌دهند که ادامه این روند می‌تواند فشار بیشتری بر خانواده‌های کم‌درآمد وارد کند.\n"
+    "سازمان حمایت از مصرف‌کنندگان اعلام کرد که بر اجرای نرخ‌های جدید در همه مناطق شهر نظارت خواهد کرد."
+)
+GONE_PATH = "/News/1999/story-removed"
+
+
 def load_articles(anchor: datetime) -> list[MirrorArticle]:
-    """Distribute the mirror corpus over the sites, published in the 3 hours before ``anchor``."""
+    """Distribute the mirror corpus over the sites, published in the 3 hours before ``anchor``;
+    sudanile also carries one Persian article (a page that must end in quarantine)."""
     rows = [json.loads(line) for line in (MIRROR_DIR / "articles.jsonl").read_text(encoding="utf-8").splitlines() if line]
     out = []
     for i, r in enumerate(rows):
@@ -72,6 +85,7 @@ def load_articles(anchor: datetime) -> list[MirrorArticle]:
         minutes = 175 - (i * 173 // max(1, len(rows) - 1))  # spread over ]anchor-3h, anchor-2min]
         paragraphs = tuple(p.strip() for p in r["text"].split("\n") if p.strip())
         out.append(MirrorArticle(site, 2000 + i, r["title"], paragraphs, anchor - timedelta(minutes=minutes)))
+    out.append(MirrorArticle("sudanile", 2999, PERSIAN_TITLE, tuple(PERSIAN_TEXT.split("\n")), anchor - timedelta(minutes=150)))
     return out
 
 
@@ -181,6 +195,7 @@ class Mirror:
             return 200, "text/plain", ("\n".join(lines) + "\n").encode()
         if site.id == "tahyamisr" and path == "/rss.xml":
             items = [(a.title, f"{base}{a.path}?utm_source=rss&utm_medium=feed", a.published) for a in arts]
+            items.append(("خبر محذوف", f"{base}{GONE_PATH}", self.anchor - timedelta(minutes=170)))
             if self.seed_html is not None:
                 items.append(("رئيس المخابرات العامة يلتقي القائد العام للجيش الليبي.. ماذا دار في الاجتماع؟",
                               f"{base}{SEED_PATH}", SEED_PUBLISHED))
