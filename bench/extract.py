@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timezone as dt_timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 

@@ -189,7 +189,6 @@ class PoliteFetcher:
                check_robots: bool = True) -> FetchResult:
         meta = dict(meta or {})
         base_meta = {"kind": kind, **meta}
-        start = _utcnow()
         if not self._host_allowed(url):
             return self._fail(url, url, "private_address", f"{host_of(url)} resolves to a private address", base_meta, 0)
         if check_robots and not self.allowed_by_robots(url):

@@ -15,7 +15,6 @@ import json
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from marsad.config import REPO_ROOT
 

@@ -36,7 +36,7 @@ first word to the terms that start with it, so tagging is one dict lookup per to
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union
 

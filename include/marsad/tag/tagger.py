@@ -28,7 +28,6 @@ import marsad
 from marsad.tag import calendar as hcal
 from marsad.tag.gazetteer import Entry, Gazetteer, load_gazetteers
 from marsad.tag.rules import (
-    Condition,
     Lexicon,
     RulesFile,
     Topic,
@@ -179,7 +178,7 @@ class Tagger:
         self._dateline = rules.settings.dateline
         self._global_groups: dict[str, list[str]] = rules.groups
         self._compiled: list[_Topic] = [self._compile_topic(t) for t in rules.topics]
-        self._list_group = self._group_ref(self._list.group, {}, f"settings.list") if self._list else None
+        self._list_group = self._group_ref(self._list.group, {}, "settings.list") if self._list else None
         # gazetteers that feed the columns but are not used by any topic
         used = {g.name for t in rules.topics for g in t.gazetteers}
         self._free_entries: dict[int, Entry] = {}

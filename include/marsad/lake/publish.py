@@ -1,0 +1,33 @@
+"""The publish stage: atomic commit of an outlet-hour's staged tables and its run manifest."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+import marsad
+from marsad.config import lake_root
+from marsad.intervals import as_interval_start
+from marsad.lake import writer
+
+
+def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None, summaries: dict | None = None) -> dict:
+    """Atomically replace the outlet-hour's part files and write its run manifest."""
+    lake = lake_root(lake)
+    start = as_interval_start(start)
+    stage = writer.staging_dir(lake, outlet_id, start)
+    counts = {}
+    for table, fname in (("articles", "accepted.parquet"), ("quarantine", "quarantine.parquet"),
+                         ("fetch_log", "fetch_log.parquet")):
+        rows = pq.read_table(stage / fname).to_pylist()
+        writer.commit_partition(lake, table, outlet_id, start, rows)
+        counts[table] = len(rows)
+    manifest = {"outlet": outlet_id, "interval_start": start.isoformat(), "interval_id": writer.interval_id(start),
+                "published_at": datetime.now(timezone.utc).isoformat(), "rows": counts,
+                "pipeline_version": marsad.PIPELINE_VERSION, "stages": summaries or {}}
+    writer.write_json_atomic(manifest, writer.manifest_path(lake, start, outlet_id))
+    shutil.rmtree(stage, ignore_errors=True)
+    return {"outlet": outlet_id, "interval_start": start.isoformat(), **counts}
