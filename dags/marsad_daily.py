@@ -1,20 +1,36 @@
-"""marsad_daily: compacts yesterday's small hourly files to one file per outlet and table."""
+"""marsad_daily: compaction, near-duplicate clusters and GX Data Docs for the finished UTC day.
+
+Thin wiring only: every task calls a function of the ``marsad`` package (heavy imports inside tasks).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
-
 from marsad_callbacks import on_task_failure
 
 DOC = """
 ### Marsad daily maintenance
-Runs after each UTC day. **compact** merges the day's hourly part files of `articles/`, `quarantine/`
-and `fetch_log/` into one file per outlet (`part-<YYYYMMDD>.parquet`, rows sorted by published_at/outlet),
-checking that the row count is unchanged before the hourly files are removed. Safe to re-run.
-If it fails, nothing is lost: the hourly files stay until a compacted file is committed.
+Runs after each UTC day (00:30) for the day that just ended (`data_interval_start`).
+
+1. **compact** merges the day's hourly part files of `articles/`, `quarantine/` and `fetch_log/` into one
+   file per outlet (`part-<YYYYMMDD>.parquet`, rows sorted by published_at, row groups with min/max
+   statistics for fast time filters), checking that the row count is unchanged before the hourly files are
+   removed. If it fails nothing is lost: the hourly files stay until a compacted file is committed. Safe to
+   re-run; an hour re-published after compaction replaces its rows in the day file.
+2. **clusters** groups the day's articles of different outlets whose bodies are near-duplicates (SimHash
+   within 7 bits: wire copy) into `clusters/date=YYYY-MM-DD/part-YYYYMMDD.parquet`. Re-running replaces
+   the day's file. A failure only delays the clusters; re-run the task.
+3. **data_docs** renders the Great Expectations Data Docs (the suites and the day's validation results)
+   into `<lake>/quality/data_docs/index.html`. A failure does not affect the lake's data; re-run it.
+
+Analysts: `marsad lake stats`, or DuckDB with `include/sql/views.sql`.
 """
+
+
+def _day():
+    return get_current_context()["data_interval_start"].date()
 
 
 @dag(
@@ -28,13 +44,30 @@ If it fails, nothing is lost: the hourly files stay until a compacted file is co
                   "on_failure_callback": on_task_failure},
 )
 def marsad_daily():
-    @task(doc_md="Compact the day's hourly part files, one file per outlet and table.")
+    @task(doc_md="Compact the day's hourly part files into one file per outlet and table (row count checked; "
+                 "hourly files removed only after the day file is committed). Safe to re-run.")
     def compact() -> dict:
         from marsad.lake.compact import compact_day
 
-        return compact_day(get_current_context()["data_interval_start"].date())
+        return compact_day(_day())
 
-    compact()
+    @task(doc_md="Near-duplicate clusters across outlets (SimHash, wire copy) for the day → "
+                 "`clusters/date=…/part-YYYYMMDD.parquet`. Safe to re-run.")
+    def clusters(compacted: dict) -> dict:
+        from marsad.lake.clusters import build_clusters
+
+        return build_clusters(_day())
+
+    @task(doc_md="Build the GX Data Docs (suites + the day's validation results) into `<lake>/quality/data_docs/`. "
+                 "Does not touch the data; safe to re-run.")
+    def data_docs(compacted: dict) -> dict:
+        from marsad.quality.suites import build_data_docs
+
+        return build_data_docs(day=_day())
+
+    done = compact()
+    clusters(done)
+    data_docs(done)
 
 
 marsad_daily()

@@ -96,11 +96,17 @@ def _cmd_mirror_serve(args) -> int:
     from marsad.mirror.server import Mirror
 
     anchor = _parse_ts(args.anchor, "--anchor") if args.anchor else None
-    mirror = Mirror(base_port=args.port, anchor=anchor)
+    sites = None
+    if args.sites:
+        sites = "all" if args.sites == "all" else [s.strip() for s in args.sites.split(",") if s.strip()]
+    try:
+        mirror = Mirror(base_port=args.port, anchor=anchor, sites=sites)
+    except KeyError as exc:
+        raise CliError(f"--sites: unknown mirror outlet {exc}") from None
     if args.write_config:
         mirror.write_outlets_config(Path(args.write_config))
     mirror.start()
-    for site in ("tahyamisr", "alwasat", "sudanile"):
+    for site in mirror.site_ids:
         print(f"mirror outlet {site}: {mirror.base_url(site)}/", flush=True)
     print(f"mirror anchor {mirror.anchor.isoformat()} (articles over the 3 hours before it); Ctrl-C to stop", flush=True)
     try:
@@ -112,54 +118,62 @@ def _cmd_mirror_serve(args) -> int:
 
 
 def _cmd_outlets_check(args) -> int:
+    """Live check of outlets: robots.txt, every discovery source, one extracted article, and the
+    outlet's health from the lake's fetch log. Exit 0 when all is well, 5 when something failed."""
     from marsad.config import load_outlets
-    from marsad.crawl.discover import DiscoveryError, parse_feed, parse_listing, parse_sitemap
+    from marsad.crawl.crawler import discover_outlet
     from marsad.crawl.fetch import PoliteFetcher, decode_html
+    from marsad.crawl.health import outlet_health
+    from marsad.crawl.urls import clean_url
     from marsad.extract.article import extract_article
 
     cfg = load_outlets(args.config)
     outlets = [cfg.outlet(args.id)] if args.id else cfg.select(None)
     failed = False
     for outlet in outlets:
-        fetcher = PoliteFetcher(cfg.settings, delay_s=outlet.crawl_delay_s)
-        print(f"== {outlet.id} ({outlet.name})")
-        robots = fetcher.robots_for(outlet.discovery[0].url)
-        print(f"robots.txt: {'absent/4xx (all allowed)' if robots is None else 'ok'}")
-        candidates = []
-        for entry in outlet.discovery:
-            res = fetcher.get(entry.url, kind="feed")
-            if not res.ok:
-                print(f"  {entry.type} {entry.url}: FAILED {res.failure_class}: {res.error}")
+        delay = outlet.crawl_delay_s if outlet.crawl_delay_s is not None else cfg.settings.delay_s
+        fetcher = PoliteFetcher(cfg.settings, delay_s=delay)
+        try:
+            print(f"== {outlet.id} ({outlet.name}, {outlet.country}, {outlet.timezone})")
+            hosts = list(dict.fromkeys(e.url.split("/")[2] for e in outlet.discovery))
+            for e in outlet.discovery:
+                if e.url.split("/")[2] in hosts:
+                    hosts.remove(e.url.split("/")[2])
+                    state = fetcher.robots_state(e.url)
+                    extra = ""
+                    if state.parser is not None:
+                        cd = state.parser.crawl_delay(cfg.settings.user_agent)
+                        sm = list(state.parser.sitemaps)
+                        extra = (f"; crawl-delay {cd}s" if cd else "") + (f"; sitemaps: {', '.join(sm)}" if sm else "")
+                    print(f"robots.txt {e.url.split('/')[2]}: {state.describe()}{extra}")
+                    failed |= state.failure_class is not None
+            disc = discover_outlet(fetcher, outlet, conditional=False, sitemap_budget=3)
+            for src in disc.sources:
+                print(f"  {src.line()}")
+                failed |= src.outcome == "failed"
+            cands = sorted({c.canonical: c for c in disc.candidates}.values(),
+                           key=lambda c: c.published.timestamp() if c.published else 0, reverse=True)
+            print(f"  {len(cands)} distinct article URLs")
+            if not cands:
+                print("  article: none discovered, nothing to extract")
                 failed = True
-                continue
-            try:
-                if entry.type == "listing":
-                    found = parse_listing(res.body, res.final_url, entry.link_selector)
-                elif entry.type == "sitemap":
-                    found, children = parse_sitemap(res.body, res.final_url)
-                    for child in children[:1]:
-                        cres = fetcher.get(child, kind="sitemap")
-                        found += parse_sitemap(cres.body, cres.final_url)[0] if cres.ok else []
-                else:
-                    found = parse_feed(res.body, res.final_url)
-            except DiscoveryError as exc:
-                print(f"  {entry.type} {entry.url}: FAILED {exc}")
-                failed = True
-                continue
-            print(f"  {entry.type} {entry.url}: {len(found)} article URLs")
-            candidates += found
-        if candidates:
-            c = candidates[0]
-            res = fetcher.get(c.url, kind="article")
-            if res.ok:
-                text, _ = decode_html(res.body, res.headers.get("content-type"))
-                ex = extract_article(text, c.url, hints=outlet.extraction, timezone=outlet.timezone)
-                print(json.dumps({"url": c.url, **{k: v for k, v in ex.to_dict().items() if k != "body"},
-                                  "body_start": (ex.body or "")[:200]}, ensure_ascii=False, indent=2))
-            else:
-                print(f"  article {c.url}: FAILED {res.failure_class}: {res.error}")
-                failed = True
-        fetcher.close()
+            for c in cands[:3]:  # the newest article that fetches and extracts
+                res = fetcher.get(clean_url(c.url), kind="article")
+                if not res.ok:
+                    print(f"  article {c.url}: FAILED {res.failure_class}: {res.error}")
+                    failed = True
+                    continue
+                text, enc = decode_html(res.body, res.headers.get("content-type"))
+                ex = extract_article(text, res.final_url, hints=outlet.extraction, timezone=outlet.timezone,
+                                     feed_published=c.published)
+                print(json.dumps({"url": res.final_url, "encoding": enc,
+                                  **{k: v for k, v in ex.to_dict().items() if k != "body"},
+                                  "body_start": (ex.body or "")[:200]}, ensure_ascii=False, indent=2, default=str))
+                failed |= bool(ex.error)
+                break
+            print(f"  health: {outlet_health(outlet.id, args.lake).summary()}")
+        finally:
+            fetcher.close()
     return 5 if failed else 0
 
 
@@ -203,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="base port; outlet n listens on port+n")
     ms.add_argument("--anchor", help="the mirror's 'now' (ISO time); default: start of the current hour")
     ms.add_argument("--write-config", help="write an outlets file pointing at this mirror")
+    ms.add_argument("--sites", help="'all' or comma-separated mirror outlet ids (default: tahyamisr,alwasat,sudanile)")
     ms.set_defaults(func=_cmd_mirror_serve)
 
     o = sub.add_parser("outlets", help="outlet checks")
@@ -210,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     oc = osub.add_parser("check", help="live check of discovery and extraction")
     oc.add_argument("id", nargs="?")
     oc.add_argument("--config")
+    oc.add_argument("--lake", help="lake whose fetch log gives the outlet's health (default: $MARSAD_LAKE)")
     oc.set_defaults(func=_cmd_outlets_check)
 
     lk = sub.add_parser("lake", help="lake tools")

@@ -97,6 +97,7 @@ class Outlet(_Strict):
 class CrawlSettings(_Strict):
     user_agent: str = "MarsadBot/0.1 (Arabic news monitoring; +https://example.org/marsad)"
     delay_s: float = Field(default=2.0, ge=0)  # politeness delay between requests to one host
+    max_concurrency_per_host: int = Field(default=2, ge=1, le=16)  # simultaneous requests to one host
     connect_timeout_s: float = Field(default=5.0, gt=0)
     read_timeout_s: float = Field(default=20.0, gt=0)
     max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)

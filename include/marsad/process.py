@@ -26,17 +26,21 @@ def title_key(title: str | None) -> str | None:
 
 
 def simhash64(text: str) -> int:
-    """64-bit SimHash of word 3-shingles of the normalised text (signed, to fit int64)."""
+    """64-bit SimHash of word 3-shingles of the normalised text (signed, to fit int64).
+
+    Each shingle is hashed with blake2b-64; bit b of the result is set when more shingles have bit b set
+    than not. Near-identical texts (wire copy, the same story under two URLs) differ in few bits; the
+    Hamming distance is what the clusters (marsad.lake.clusters) and cross-interval title_key dedup use."""
+    import numpy as np
+
     words = tokens(normalize_for_match(text))
     if not words:
         return 0
-    weights = [0] * 64
     shingles = [" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))]
-    for sh in shingles:
-        h = int.from_bytes(hashlib.blake2b(sh.encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    hs = np.array([int.from_bytes(hashlib.blake2b(sh.encode(), digest_size=8).digest(), "big") for sh in shingles],
+                  dtype=np.uint64)
+    ones = ((hs[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)).sum(axis=0)
+    value = sum(1 << bit for bit in range(64) if 2 * int(ones[bit]) > len(shingles))
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
@@ -115,7 +119,8 @@ def process_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
     seen_title_keys: set[str] = set()
     duplicates = 0
     for rec in read_warc(raw):
-        if rec.kind != "article" or rec.status is None or not 200 <= rec.status < 300:
+        if rec.kind != "article" or rec.status is None or not 200 <= rec.status < 300 or rec.failure_class:
+            # failed fetches (too_large, not_html, bad_encoding, …) are in fetch_log, not candidates
             continue
         fetched_at = datetime.fromisoformat(rec.meta["fetched-at"])
         fp = rec.meta.get("feed-published")

@@ -18,6 +18,7 @@ from marsad.crawl.urls import canonical_url, same_site
 
 log = logging.getLogger(__name__)
 MAX_CHILD_SITEMAPS = 5
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,17 @@ def _parse_date(value: str | None) -> datetime | None:
             return None
 
 
-def _candidate(url: str, base: str, published: datetime | None, via: str) -> Candidate | None:
+def _candidate(url: str, base: str, published: datetime | None, via: str,
+               sites: tuple[str, ...] | list[str] = ()) -> Candidate | None:
+    """A candidate when the URL belongs to the outlet: the site of the feed/sitemap/listing itself or
+    one of ``sites`` (the outlet's other discovery URLs, e.g. a feed host serving www articles)."""
     absolute = urljoin(base, url.strip())
-    if not same_site(absolute, base):
+    if not (same_site(absolute, base) or any(same_site(absolute, s) for s in sites)):
         return None
     return Candidate(url=absolute, canonical=canonical_url(absolute), published=published, via=via)
 
 
-def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
+def parse_feed(body: bytes, base_url: str, sites: tuple[str, ...] | list[str] = ()) -> list[Candidate]:
     """RSS 0.9x/1.0/2.0 and Atom through feedparser; JSON Feed (1.0/1.1) through json."""
     head = body.lstrip()[:1]
     if head == b"{":
@@ -70,7 +74,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
         out = []
         for item in data.get("items", []):
             link = item.get("url") or item.get("external_url")
-            if link and (c := _candidate(link, base_url, _parse_date(item.get("date_published")), "jsonfeed")):
+            if link and (c := _candidate(link, base_url, _parse_date(item.get("date_published")), "jsonfeed", sites)):
                 out.append(c)
         return out
     parsed = feedparser.parse(body)
@@ -84,14 +88,22 @@ def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
             continue
         st = e.get("published_parsed") or e.get("updated_parsed")
         published = datetime.fromtimestamp(calendar.timegm(st), timezone.utc) if st else None
-        if c := _candidate(link, base_url, published, "feed"):
+        if c := _candidate(link, base_url, published, "feed", sites):
             out.append(c)
     return out
 
 
-def parse_sitemap(body: bytes, base_url: str) -> tuple[list[Candidate], list[str]]:
+def parse_sitemap(body: bytes, base_url: str, sites: tuple[str, ...] | list[str] = ()) -> tuple[list[Candidate], list[str]]:
     """A urlset gives candidates (news:publication_date, else lastmod); a sitemapindex gives the
-    child sitemap URLs, newest first."""
+    child sitemap URLs, newest first. A gzipped sitemap file (``.xml.gz``) is inflated up to the
+    protocol's 50 MB limit."""
+    if body[:2] == b"\x1f\x8b":
+        import zlib
+
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        body = inflater.decompress(body, MAX_SITEMAP_BYTES + 1)
+        if len(body) > MAX_SITEMAP_BYTES:
+            raise DiscoveryError(f"sitemap {base_url}: larger than {MAX_SITEMAP_BYTES} bytes once decompressed")
     try:
         root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
@@ -127,12 +139,13 @@ def parse_sitemap(body: bytes, base_url: str) -> tuple[list[Candidate], list[str
                 published = _parse_date((el.text or "").strip())
             elif name == "lastmod":
                 lastmod = _parse_date((el.text or "").strip())
-        if loc and (c := _candidate(loc, base_url, published or lastmod, "sitemap")):
+        if loc and (c := _candidate(loc, base_url, published or lastmod, "sitemap", sites)):
             out.append(c)
     return out, []
 
 
-def parse_listing(body: bytes, base_url: str, link_selector: str | None) -> list[Candidate]:
+def parse_listing(body: bytes, base_url: str, link_selector: str | None,
+                  sites: tuple[str, ...] | list[str] = ()) -> list[Candidate]:
     try:
         doc = lxml_html.fromstring(body)
     except (etree.ParserError, ValueError) as exc:
@@ -143,7 +156,7 @@ def parse_listing(body: bytes, base_url: str, link_selector: str | None) -> list
         href = a.get("href") if a.tag == "a" else next((x.get("href") for x in a.iter("a") if x.get("href")), None)
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        c = _candidate(href, base_url, None, "listing")
+        c = _candidate(href, base_url, None, "listing", sites)
         if c and c.canonical not in seen:
             seen.add(c.canonical)
             out.append(c)

@@ -31,6 +31,12 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), host, path, parts.query, ""))
 
 
+def clean_url(url: str) -> str:
+    """The URL to request: tracking parameters and fragment removed, everything else as published
+    (an AMP or mobile URL is fetched as is; its page names the canonical URL)."""
+    return url_query_cleaner(url.strip(), TRACKING_PARAMS, remove=True, keep_fragments=False)
+
+
 def article_id(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -1,8 +1,9 @@
 """Daily compaction: one file per outlet and table for a finished day.
 
 ``part-<YYYYMMDDTHH>.parquet`` hourly files (and an earlier ``part-<YYYYMMDD>.parquet``) of a day are
-merged into ``part-<YYYYMMDD>.parquet``, sorted by published_at/outlet so row-group statistics prune
-time filters. The hourly file of an interval is authoritative: rows of that interval in an older
+merged into ``part-<YYYYMMDD>.parquet``, sorted by published_at (the outlet is the file's partition, so
+the day's rows of an outlet are one file sorted by time) in row groups of ``ROW_GROUP_ROWS`` rows whose
+min/max statistics let DuckDB skip row groups for published_at filters and whole files for outlet filters. The hourly file of an interval is authoritative: rows of that interval in an older
 compacted file are replaced by it. The compacted file is committed atomically before the hourly
 files are removed, and its row count is checked against the inputs first.
 """
@@ -24,6 +25,7 @@ from marsad.lake.writer import write_parquet_atomic
 
 log = logging.getLogger(__name__)
 HOURLY_RE = re.compile(r"^part-\d{8}T\d{2}\.parquet$")
+ROW_GROUP_ROWS = 32_768
 SORT = {"articles": [("published_at", "ascending"), ("article_id", "ascending")],
         "quarantine": [("published_at", "ascending"), ("article_id", "ascending")],
         "fetch_log": [("fetched_at", "ascending"), ("url", "ascending"), ("attempt", "ascending")]}
@@ -43,7 +45,9 @@ def compact_outlet_dir(table: str, outlet_dir: Path, day: date) -> dict:
     expected = sum(len(t) for t in parts)
     if len(merged) != expected:
         raise RuntimeError(f"compaction of {outlet_dir} lost rows: {len(merged)} != {expected}")
-    write_parquet_atomic(merged, daily, sort_by=SORT[table])
+    write_parquet_atomic(merged, daily, sort_by=SORT[table], row_group_size=ROW_GROUP_ROWS)
+    if pq.ParquetFile(daily).metadata.num_rows != expected:  # hourly files stay until this holds
+        raise RuntimeError(f"compacted {daily} does not hold the {expected} input rows")
     for p in hourly:
         p.unlink()
     return {"files_before": len(hourly) + (1 if len(parts) > len(hourly) else 0), "files_after": 1, "rows": len(merged)}
@@ -60,4 +64,6 @@ def compact_day(day: date, lake: str | Path | None = None) -> dict:
                  for d in sorted(day_dir.iterdir()) if d.is_dir() and d.name.startswith("outlet=")}
         report["tables"][table] = stats
         log.info("compacted %s %s: %s", table, day, stats)
+    report["files_before"] = sum(s["files_before"] for t in report["tables"].values() for s in t.values())
+    report["files_after"] = sum(s["files_after"] for t in report["tables"].values() for s in t.values())
     return report

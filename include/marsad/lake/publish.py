@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -25,9 +26,15 @@ def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
         rows = pq.read_table(stage / fname).to_pylist()
         writer.commit_partition(lake, table, outlet_id, start, rows)
         counts[table] = len(rows)
+    quality = {}
+    if (stage / "quality.json").exists():  # the validate stage's verdict: batch warnings, metrics, expectations
+        quality = json.loads((stage / "quality.json").read_text(encoding="utf-8"))
     manifest = {"outlet": outlet_id, "interval_start": start.isoformat(), "interval_id": writer.interval_id(start),
-                "published_at": datetime.now(timezone.utc).isoformat(), "rows": counts,
+                "published_at": datetime.now(UTC).isoformat(), "status": "published", "rows": counts,
+                "warnings": quality.get("warnings", []), "quality": quality,
                 "pipeline_version": marsad.PIPELINE_VERSION, "stages": summaries or {}}
     writer.write_json_atomic(manifest, writer.manifest_path(lake, start, outlet_id))
+    rejected = writer.manifest_path(lake, start, outlet_id)
+    rejected.with_name(rejected.name.removesuffix(".json") + ".rejected.json").unlink(missing_ok=True)
     shutil.rmtree(stage, ignore_errors=True)
-    return {"outlet": outlet_id, "interval_start": start.isoformat(), **counts}
+    return {"outlet": outlet_id, "interval_start": start.isoformat(), **counts, "warnings": manifest["warnings"]}

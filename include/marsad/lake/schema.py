@@ -57,4 +57,24 @@ FETCH_LOG = pa.schema([
     ("fetched_at", TS),
 ])
 
+# Near-duplicate clusters across outlets (wire copy), one row per member article, built per day by
+# marsad_daily from the day's articles: clusters/date=YYYY-MM-DD/part-YYYYMMDD.parquet
+CLUSTERS = pa.schema([
+    ("cluster_id", pa.string()),  # article_id of the cluster's earliest member (the likely source)
+    ("article_id", pa.string()),
+    ("outlet", pa.string()),
+    ("published_at", TS),
+    ("title", pa.string()),
+    ("simhash", pa.int64()),
+    ("distance", pa.int32()),  # SimHash Hamming distance to the earliest member
+    ("cluster_size", pa.int32()),
+    ("n_outlets", pa.int32()),
+    ("is_first", pa.bool_()),
+    ("method_version", pa.string()),
+])
+
+# Tables published per outlet-hour (<table>/date=…/outlet=…/part-<interval>.parquet).
 TABLES = {"articles": ARTICLES, "quarantine": QUARANTINE, "fetch_log": FETCH_LOG}
+# Tables derived per day by marsad_daily (<table>/date=…/part-<YYYYMMDD>.parquet).
+DAILY_TABLES = {"clusters": CLUSTERS}
+ALL_TABLES = {**TABLES, **DAILY_TABLES}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from marsad.lake.schema import TABLES
+from marsad.lake.schema import ALL_TABLES, TABLES
 
 
 def interval_id(start: datetime) -> str:
@@ -44,17 +44,25 @@ def manifest_path(lake: Path, start: datetime, outlet: str | None = None) -> Pat
 
 
 def to_table(rows: list[dict], table: str) -> pa.Table:
-    schema = TABLES[table]
+    schema = ALL_TABLES[table]
     return pa.Table.from_pylist([{name: row.get(name) for name in schema.names} for row in rows], schema=schema)
 
 
-def write_parquet_atomic(table: pa.Table, path: Path, *, sort_by: list[tuple[str, str]] | None = None) -> Path:
+def write_parquet_atomic(table: pa.Table, path: Path, *, sort_by: list[tuple[str, str]] | None = None,
+                         row_group_size: int | None = None) -> Path:
+    """Write ``table`` to a hidden temporary name in the target directory, fsync, rename over ``path``.
+    With ``sort_by`` the rows are sorted and the order is recorded in the file's ``sorting_columns``
+    metadata; row-group min/max statistics then prune range filters (published_at)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    kwargs: dict = {}
     if sort_by:
         table = table.sort_by(sort_by)
+        kwargs["sorting_columns"] = pq.SortingColumn.from_ordering(table.schema, sort_by)
+    if row_group_size:
+        kwargs["row_group_size"] = row_group_size
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="zstd", **kwargs)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -191,10 +191,16 @@ class Tagger:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_file(cls, topics_path: str | Path, gazetteer_dir: str | Path | None = None) -> "Tagger":
-        """Load and compile topics.yaml and the gazetteers (default: ``gazetteers/`` beside it).
+        """Load and compile topics.yaml and the gazetteers (default: $MARSAD_GAZETTEERS, else
+        ``gazetteers/`` beside the topics file, else the repo's seeds/gazetteers).
         Compiled taggers are cached while the files are unchanged (same paths, sizes, mtimes)."""
         topics_path = Path(topics_path)
-        gdir = Path(gazetteer_dir) if gazetteer_dir is not None else topics_path.parent / "gazetteers"
+        if gazetteer_dir is None:
+            gazetteer_dir = os.environ.get("MARSAD_GAZETTEERS")
+        if gazetteer_dir is None:
+            beside = topics_path.parent / "gazetteers"
+            gazetteer_dir = beside if beside.is_dir() else Path(marsad.__file__).resolve().parents[2] / "seeds" / "gazetteers"
+        gdir = Path(gazetteer_dir)
         key = (str(topics_path.resolve()), str(gdir.resolve()), _stamp(topics_path, gdir))
         with cls._default_lock:
             t = cls._default_cache.get(key)

@@ -277,3 +277,15 @@ def test_env_override(tmp_path, monkeypatch):
     p.write_text('version: "env-1"\ntopics:\n  - name: x\n    threshold: 1\n    terms: [{id: t, weight: 1, terms: [ليبيا]}]\n', encoding="utf-8")
     monkeypatch.setenv("MARSAD_TOPICS", str(p))
     assert Tagger.default().version == "env-1"
+
+
+def test_topics_copy_elsewhere_still_finds_the_gazetteers(tmp_path):
+    """An analyst's edited copy of topics.yaml (MARSAD_TOPICS) uses the repo's gazetteers."""
+    import shutil
+
+    import marsad
+
+    repo = Path(marsad.__file__).resolve().parents[2]
+    shutil.copy(repo / "seeds" / "topics.yaml", tmp_path / "topics.yaml")
+    tagger = Tagger.from_file(tmp_path / "topics.yaml")
+    assert tagger.tag("حفتر في بنغازي", "التقى المشير خليفة حفتر في بنغازي وفدا ليبيا.").topics == ["libya"]
