@@ -5,11 +5,26 @@ Thin wiring only: every step calls a function of ``marsad.pipeline``.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
+from airflow.sdk import (
+    CronDataIntervalTimetable,
+    DeadlineAlert,
+    DeadlineReference,
+    Param,
+    SyncCallback,
+    dag,
+    get_current_context,
+    task,
+)
 
-from marsad_callbacks import on_task_failure
+from marsad_callbacks import MarsadFailureNotifier, on_hourly_late
+
+# Deadline alert: a run not finished this long after it was queued alerts the operator.
+# MARSAD_HOURLY_DEADLINE_MINUTES=0 disables it: Airflow 3.3.2's dag.test()/`airflow dags test` crash on
+# DAGs with a deadline (DeadlineAlertModel.get_by_id receives a dict), so the demo and tests turn it off.
+LATE_AFTER = timedelta(minutes=int(os.environ.get("MARSAD_HOURLY_DEADLINE_MINUTES", "50")))
 
 DOC = """
 ### Marsad hourly crawl
@@ -28,8 +43,10 @@ Every hour (UTC) for the interval that just ended, per enabled outlet of `seeds/
 
 **When a task fails**: the map index shows the outlet. A failing crawl usually means the outlet is down
 or blocks us – check `fetch_log` for the failure class; the other outlets are unaffected. Clear the
-task to retry. Manual runs take `outlets` (subset of ids) as a parameter; without a logical date a manual
-run works on the last complete hour.
+task to retry. Manual runs take `outlets` (subset of ids) and `dry_run` (publish nothing) as parameters;
+a manual run with logical date T works on the last complete hour before T.
+A run still unfinished 50 minutes after it was queued raises a *MARSAD LATE* alert; failures raise a
+*MARSAD FAILURE* alert (task log, and the `marsad_alerts` HTTP connection as webhook if defined).
 """
 
 
@@ -54,6 +71,12 @@ def _name_map_index(outlet: str) -> None:
     start_date=datetime(2024, 1, 1),
     catchup=False,
     max_active_runs=3,
+    # a run fails only for systemic reasons (a dead outlet is a fetch_log row, not a failure):
+    # after a day of failed runs the DAG pauses itself instead of piling up failures
+    max_consecutive_failed_dag_runs=24,
+    deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=LATE_AFTER,
+                           callback=SyncCallback(on_hourly_late, kwargs={"minutes": int(LATE_AFTER.total_seconds() // 60)}))
+    if LATE_AFTER else None,
     doc_md=DOC,
     tags=["marsad", "crawl", "hourly"],
     default_args={
@@ -61,10 +84,12 @@ def _name_map_index(outlet: str) -> None:
         "retries": 2,
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": True,
-        "on_failure_callback": on_task_failure,
+        "on_failure_callback": MarsadFailureNotifier(),
     },
     params={
         "outlets": Param([], type="array", description="Outlet ids to run (empty: every enabled outlet)"),
+        "dry_run": Param(False, type="boolean",
+                         description="Crawl, process and validate, but publish nothing to the lake tables"),
     },
 )
 def marsad_hourly():
@@ -107,7 +132,8 @@ def marsad_hourly():
         from marsad.pipeline import publish_outlet
 
         _name_map_index(validate_summary["outlet"])
-        return publish_outlet(validate_summary["outlet"], _interval_start(), summaries=validate_summary)
+        dry_run = bool(get_current_context()["params"].get("dry_run"))
+        return publish_outlet(validate_summary["outlet"], _interval_start(), summaries=validate_summary, dry_run=dry_run)
 
     publish.expand(validate_summary=validate.expand(process_summary=process.expand(crawl_summary=crawl.expand(outlet=plan()))))
 

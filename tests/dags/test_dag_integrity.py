@@ -62,3 +62,21 @@ def test_dag_files_import_no_heavy_modules():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_hourly_has_a_deadline_alert_and_failure_limits():
+    """Production parse (no test override): a late-run deadline alert and an auto-pause limit."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        f"dag = DagBag(dag_folder={str(REPO / 'dags')!r}).dags['marsad_hourly']\n"
+        "dl = dag.deadline[0] if isinstance(dag.deadline, list) else dag.deadline\n"
+        "print(dl.interval.total_seconds(), dag.max_consecutive_failed_dag_runs)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MARSAD_HOURLY_DEADLINE_MINUTES"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["3000.0", "24"]

@@ -40,6 +40,7 @@ class AirflowCluster:
         self.token: str | None = None
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")},
+            "MARSAD_HOURLY_DEADLINE_MINUTES": "50",  # the real scheduler path runs the deadline alert
             "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),

@@ -15,8 +15,10 @@ from marsad.intervals import as_interval_start
 from marsad.lake import writer
 
 
-def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None, summaries: dict | None = None) -> dict:
-    """Atomically replace the outlet-hour's part files and write its run manifest."""
+def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None, summaries: dict | None = None,
+                   dry_run: bool = False) -> dict:
+    """Atomically replace the outlet-hour's part files and write its run manifest.
+    ``dry_run``: report what would be published, write nothing to the lake tables (staging is cleared)."""
     lake = lake_root(lake)
     start = as_interval_start(start)
     stage = writer.staging_dir(lake, outlet_id, start)
@@ -24,8 +26,12 @@ def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
     for table, fname in (("articles", "accepted.parquet"), ("quarantine", "quarantine.parquet"),
                          ("fetch_log", "fetch_log.parquet")):
         rows = pq.read_table(stage / fname).to_pylist()
-        writer.commit_partition(lake, table, outlet_id, start, rows)
+        if not dry_run:
+            writer.commit_partition(lake, table, outlet_id, start, rows)
         counts[table] = len(rows)
+    if dry_run:
+        shutil.rmtree(stage, ignore_errors=True)
+        return {"outlet": outlet_id, "interval_start": start.isoformat(), "dry_run": True, **counts}
     quality = {}
     if (stage / "quality.json").exists():  # the validate stage's verdict: batch warnings, metrics, expectations
         quality = json.loads((stage / "quality.json").read_text(encoding="utf-8"))
