@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run demo test test-e2e bench clean
+.PHONY: venv run demo test test-fast test-e2e bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,10 +27,16 @@ demo: venv
 	bash scripts/airflow_init.sh
 	source scripts/airflow_env.sh && $(PY) scripts/demo.py
 
+# the default suite: unit + DAG tests + the end-to-end tests (live Airflow processes, headless Chromium)
 test: venv
+	bash scripts/install_test_deps.sh
+	$(PY) -m pytest -q tests
+
+test-fast: venv
 	$(PY) -m pytest -q -m "not e2e" tests
 
 test-e2e: venv
+	bash scripts/install_test_deps.sh
 	$(PY) -m pytest -q -m e2e tests
 
 bench: venv

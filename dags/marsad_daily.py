@@ -1,4 +1,4 @@
-"""marsad_daily: compaction, near-duplicate clusters and GX Data Docs for the finished UTC day.
+"""marsad_daily: compaction, near-duplicate clusters, the daily HTML report and GX Data Docs for the finished UTC day.
 
 Thin wiring only: every task calls a function of the ``marsad`` package (heavy imports inside tasks).
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
-from marsad_callbacks import on_task_failure
+from marsad_callbacks import MarsadFailureNotifier
 
 DOC = """
 ### Marsad daily maintenance
@@ -22,7 +22,12 @@ Runs after each UTC day (00:30) for the day that just ended (`data_interval_star
 2. **clusters** groups the day's articles of different outlets whose bodies are near-duplicates (SimHash
    within 7 bits: wire copy) into `clusters/date=YYYY-MM-DD/part-YYYYMMDD.parquet`. Re-running replaces
    the day's file. A failure only delays the clusters; re-run the task.
-3. **data_docs** renders the Great Expectations Data Docs (the suites and the day's validation results)
+3. **report** writes the day's self-contained HTML report (no scripts, no external resources) to
+   `<lake>/reports/date=YYYY-MM-DD/report.html`: headline numbers (articles, outlets, quarantine rate),
+   articles per topic per day over the last 14 days, articles per outlet by topic, the largest clusters
+   with their outlets, outlets with problems (health, fetch failure classes, quarantine reasons) and the
+   rules/pipeline versions. It only reads the lake; re-run it after fixing the cause (it replaces the file).
+4. **data_docs** renders the Great Expectations Data Docs (the suites and the day's validation results)
    into `<lake>/quality/data_docs/index.html`. A failure does not affect the lake's data; re-run it.
 
 Analysts: `marsad lake stats`, or DuckDB with `include/sql/views.sql`.
@@ -41,7 +46,7 @@ def _day():
     doc_md=DOC,
     tags=["marsad", "maintenance", "daily"],
     default_args={"owner": "marsad", "retries": 1, "retry_delay": timedelta(minutes=10),
-                  "on_failure_callback": on_task_failure},
+                  "on_failure_callback": MarsadFailureNotifier()},
 )
 def marsad_daily():
     @task(doc_md="Compact the day's hourly part files into one file per outlet and table (row count checked; "
@@ -65,8 +70,16 @@ def marsad_daily():
 
         return build_data_docs(day=_day())
 
+    @task(doc_md="Write the day's self-contained HTML report (charts of topics per day and per outlet, top clusters, "
+                 "outlets with problems, versions) to `<lake>/reports/date=YYYY-MM-DD/report.html`, atomically. "
+                 "Reads the lake only (DuckDB views); an empty day gives a report that says so. Safe to re-run.")
+    def report(clustered: dict) -> str:
+        from marsad.report import build_daily_report
+
+        return str(build_daily_report(_day()))
+
     done = compact()
-    clusters(done)
+    report(clusters(done))
     data_docs(done)
 
 

@@ -53,6 +53,8 @@ class AirflowCluster:
             "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{redis_db}",
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql+psycopg2://{PG}/{self.db}",
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            # a queue of its own: a stray worker of another run on the same Redis never steals our tasks
+            "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"marsad_e2e_{os.getpid()}",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base}/execution/",
             "AIRFLOW__API__BASE_URL": self.base,
             "AIRFLOW__API__PORT": str(port),
@@ -84,7 +86,8 @@ class AirflowCluster:
             "dag-processor": ["dag-processor"],
         }
         if self.env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor":
-            commands["celery-worker"] = ["celery", "worker", "--concurrency", "2"]
+            commands["celery-worker"] = ["celery", "worker", "--concurrency", "2", "--queues",
+                                         self.env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]]
         for name, args in commands.items():
             log = open(self.home / f"{name}.log", "w")
             self.procs[name] = subprocess.Popen([str(BIN / "airflow"), *args], env=self.env, stdout=log,
