@@ -65,6 +65,11 @@ def _name_map_index(outlet: str) -> None:
     get_current_context()["outlet_id"] = outlet
 
 
+def _run_key() -> str:
+    """Staged files are per DAG run: two runs of the same hour never touch each other's files."""
+    return get_current_context()["dag_run"].run_id
+
+
 @dag(
     dag_id="marsad_hourly",
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
@@ -112,7 +117,7 @@ def marsad_hourly():
         from marsad.pipeline import process_outlet
 
         _name_map_index(crawl_summary["outlet"])
-        return {**process_outlet(crawl_summary["outlet"], _interval_start()), "crawl": crawl_summary}
+        return {**process_outlet(crawl_summary["outlet"], _interval_start(), run_key=_run_key()), "crawl": crawl_summary}
 
     @task(retries=0, map_index_template="{{ outlet_id }}",
           doc_md="Run the GX `articles` suite; quarantine bad rows; fail (no retry) on a critical batch failure.")
@@ -123,7 +128,8 @@ def marsad_hourly():
 
         _name_map_index(process_summary["outlet"])
         try:
-            return {**validate_outlet(process_summary["outlet"], _interval_start()), "process": process_summary}
+            return {**validate_outlet(process_summary["outlet"], _interval_start(), run_key=_run_key()),
+                    "process": process_summary}
         except BatchRejected as exc:
             raise AirflowFailException(str(exc)) from exc
 
@@ -133,7 +139,8 @@ def marsad_hourly():
 
         _name_map_index(validate_summary["outlet"])
         dry_run = bool(get_current_context()["params"].get("dry_run"))
-        return publish_outlet(validate_summary["outlet"], _interval_start(), summaries=validate_summary, dry_run=dry_run)
+        return publish_outlet(validate_summary["outlet"], _interval_start(), summaries=validate_summary, dry_run=dry_run,
+                              run_key=_run_key())
 
     publish.expand(validate_summary=validate.expand(process_summary=process.expand(crawl_summary=crawl.expand(outlet=plan()))))
 

@@ -103,7 +103,8 @@ def article_row(outlet: Outlet, start: datetime, url: str, body: bytes, content_
 
 
 def process_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
-                   config_path: Path | str | None = None, topics: Path | str | None = None) -> dict:
+                   config_path: Path | str | None = None, topics: Path | str | None = None,
+                   run_key: str = "local") -> dict:
     """Re-derive candidate rows and the fetch log of an outlet-hour from its WARC."""
     from marsad.tag.tagger import Tagger
 
@@ -134,7 +135,7 @@ def process_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
         if tk:
             seen_title_keys.add(tk)
         rows.append(row)
-    stage = writer.staging_dir(lake, outlet_id, start)
+    stage = writer.staging_dir(lake, outlet_id, start, run_key)
     stage.mkdir(parents=True, exist_ok=True)
     cand_schema = writer.TABLES["articles"].append(pa.field("extraction_error", pa.string()))
     pq.write_table(pa.Table.from_pylist([{n: r.get(n) for n in cand_schema.names} for r in rows], schema=cand_schema),

@@ -173,3 +173,14 @@ class AirflowCluster:
                 return runs
             time.sleep(3)
         raise TimeoutError(f"runs of {dag_id} not finished after {timeout}s\n{self.logs()}")
+
+    def wait_backfills(self, dag_id: str, *, expect: int, timeout: float = 900) -> list[dict]:
+        """Wait until `expect` backfills of the DAG exist and the scheduler has completed all of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, body = self.api("GET", f"/backfills?dag_id={dag_id}")
+            backfills = body["backfills"] if status == 200 else []
+            if len(backfills) >= expect and all(b["completed_at"] for b in backfills):
+                return backfills
+            time.sleep(3)
+        raise TimeoutError(f"backfills of {dag_id} not completed after {timeout}s\n{self.logs()}")

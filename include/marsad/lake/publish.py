@@ -16,12 +16,12 @@ from marsad.lake import writer
 
 
 def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None, summaries: dict | None = None,
-                   dry_run: bool = False) -> dict:
+                   dry_run: bool = False, run_key: str = "local") -> dict:
     """Atomically replace the outlet-hour's part files and write its run manifest.
     ``dry_run``: report what would be published, write nothing to the lake tables (staging is cleared)."""
     lake = lake_root(lake)
     start = as_interval_start(start)
-    stage = writer.staging_dir(lake, outlet_id, start)
+    stage = writer.staging_dir(lake, outlet_id, start, run_key)
     counts = {}
     for table, fname in (("articles", "accepted.parquet"), ("quarantine", "quarantine.parquet"),
                          ("fetch_log", "fetch_log.parquet")):
@@ -30,7 +30,7 @@ def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
             writer.commit_partition(lake, table, outlet_id, start, rows)
         counts[table] = len(rows)
     if dry_run:
-        shutil.rmtree(stage, ignore_errors=True)
+        _drop_stage(stage)
         return {"outlet": outlet_id, "interval_start": start.isoformat(), "dry_run": True, **counts}
     quality = {}
     if (stage / "quality.json").exists():  # the validate stage's verdict: batch warnings, metrics, expectations
@@ -42,5 +42,15 @@ def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
     writer.write_json_atomic(manifest, writer.manifest_path(lake, start, outlet_id))
     rejected = writer.manifest_path(lake, start, outlet_id)
     rejected.with_name(rejected.name.removesuffix(".json") + ".rejected.json").unlink(missing_ok=True)
-    shutil.rmtree(stage, ignore_errors=True)
+    _drop_stage(stage)
     return {"outlet": outlet_id, "interval_start": start.isoformat(), **counts, "warnings": manifest["warnings"]}
+
+
+def _drop_stage(stage: Path) -> None:
+    """Remove the run's staged files, and the interval's staging folders once they are empty."""
+    shutil.rmtree(stage, ignore_errors=True)
+    for parent in (stage.parent, stage.parent.parent):
+        try:
+            parent.rmdir()
+        except OSError:
+            break

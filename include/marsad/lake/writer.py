@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -34,8 +35,11 @@ def raw_path(lake: Path, outlet: str, start: datetime) -> Path:
             / f"{outlet}-{interval_id(start)}.warc.gz")
 
 
-def staging_dir(lake: Path, outlet: str, start: datetime) -> Path:
-    return Path(lake) / "_staging" / interval_id(start) / outlet
+def staging_dir(lake: Path, outlet: str, start: datetime, run_key: str = "local") -> Path:
+    """Working files of one run of an outlet-hour. Keyed by run, so two runs of the same hour (a backfill
+    and a manual re-run, say) never share or delete each other's staged files."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_key)[:120] or "local"
+    return Path(lake) / "_staging" / interval_id(start) / outlet / safe
 
 
 def manifest_path(lake: Path, start: datetime, outlet: str | None = None) -> Path:

@@ -176,7 +176,8 @@ def rejected_manifest_path(lake: Path, start: datetime, outlet_id: str) -> Path:
 
 
 def validate_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
-                    config_path: Path | str | None = None, topics: Path | str | None = None) -> dict:
+                    config_path: Path | str | None = None, topics: Path | str | None = None,
+                    run_key: str = "local") -> dict:
     """Split staged candidates into accepted rows and quarantined rows (with reason codes) and run the
     batch checks. Raises :class:`BatchRejected` on a critical batch failure."""
     from marsad.quality.suites import validate_frames
@@ -187,7 +188,7 @@ def validate_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None
     start = as_interval_start(start)
     iid = writer.interval_id(start)
     run_name = f"{outlet_id}-{iid}"
-    stage = writer.staging_dir(lake, outlet_id, start)
+    stage = writer.staging_dir(lake, outlet_id, start, run_key)
     table = pq.read_table(stage / "candidates.parquet")
     taxonomy = Tagger.from_file(topics or topics_path()).topics
     frames = _validation_frames(table)
