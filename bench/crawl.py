@@ -10,7 +10,6 @@ outlets at a time. Prints articles/s and requests per article. The mirror runs i
 from __future__ import annotations
 
 import multiprocessing as mp
-import socket
 import sys
 import tempfile
 import time
@@ -18,29 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from marsad.mirror.server import free_port_base
+
 ANCHOR = datetime(2026, 2, 12, 12, tzinfo=timezone.utc)
-
-
-def free_base(span: int) -> int:
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + span > 64000:
-            continue
-        socks = []
-        try:
-            for i in range(1, span + 1):
-                sk = socket.socket()
-                sk.bind(("127.0.0.1", base + i))
-                socks.append(sk)
-            return base
-        except OSError:
-            continue
-        finally:
-            for sk in socks:
-                sk.close()
-    raise RuntimeError("no free port range")
 
 
 def serve(base: int, n: int, m: int, config: str, ready) -> None:
@@ -65,7 +44,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="marsad-bench-crawl-"))
     config, lake = tmp / "outlets.yaml", tmp / "lake"
     ready = mp.Event()
-    proc = mp.Process(target=serve, args=(free_base(n + 2), n, m, str(config), ready), daemon=True)
+    proc = mp.Process(target=serve, args=(free_port_base(n + 2), n, m, str(config), ready), daemon=True)
     proc.start()
     try:
         if not ready.wait(60):

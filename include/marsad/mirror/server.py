@@ -688,3 +688,26 @@ def _handler(mirror: Mirror, site: SiteSpec):
             pass
 
     return Handler
+
+
+def free_port_base(count: int) -> int:
+    """A base port p such that p+1 … p+count are free on 127.0.0.1 (mirror outlet n listens on p+n)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + count > 64000:
+            continue
+        socks = []
+        try:
+            for i in range(1, count + 1):
+                sk = socket.socket()
+                sk.bind(("127.0.0.1", base + i))
+                socks.append(sk)
+            return base
+        except OSError:
+            continue
+        finally:
+            for sk in socks:
+                sk.close()
+    raise RuntimeError("no free port range on 127.0.0.1")
