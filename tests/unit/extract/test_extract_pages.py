@@ -103,12 +103,11 @@ def test_dev_pages_details(results):
 
 
 # --------------------------------------------------------------------------------------------- seed
-def seed_lines():
-    return [x.strip() for x in (ROOT.parent / "shared/data/seed/000_d94b83aca628e3d0.txt").read_text(
-        encoding="utf-8").split("\n")]
-
-
 SEED_TXT = ROOT / "tests/data/seed/000_d94b83aca628e3d0.txt"  # copy of ../shared/data/seed (see PROVENANCE.md)
+
+
+def seed_lines():
+    return [x.strip() for x in SEED_TXT.read_text(encoding="utf-8").split("\n")]
 
 
 @pytest.fixture(scope="module")
