@@ -32,10 +32,27 @@ def test_airflow_services_share_image_and_env():
             assert env.get(key) == value, (name, key)
 
 
+ONE_SHOT = {"airflow-init", "minio-init"}
+
+
 def test_long_running_services_have_healthchecks():
     for name, svc in COMPOSE["services"].items():
-        if name != "airflow-init":
+        if name in ONE_SHOT:
+            assert svc["restart"] == "no", name
+        else:
             assert "healthcheck" in svc, name
+
+
+def test_lake_is_the_minio_bucket():
+    services = COMPOSE["services"]
+    env = COMPOSE["x-airflow-common"]["environment"]
+    assert env["MARSAD_LAKE"] == "s3://marsad-lake/lake" and env["AWS_ENDPOINT_URL"] == "http://minio:9000"
+    init = " ".join(services["minio-init"]["command"])
+    assert "mc mb --ignore-existing" in init and "marsad-lake" in init
+    assert services["minio-init"]["depends_on"]["minio"]["condition"] == "service_healthy"
+    for name in AIRFLOW:
+        assert services[name]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully", name
+    assert "lake-data" not in (COMPOSE.get("volumes") or {})
 
 
 def test_no_hard_coded_secrets():

@@ -225,4 +225,7 @@ def topics_path() -> Path:
 
 
 def lake_root(override: str | Path | None = None) -> Path:
-    return Path(override or os.environ.get("MARSAD_LAKE") or REPO_ROOT / "data" / "lake")
+    """The lake root: a Path for a local lake, a UPath for an object-store URI (``s3://bucket/prefix``)."""
+    from marsad.lake.storage import as_path
+
+    return as_path(override or os.environ.get("MARSAD_LAKE") or REPO_ROOT / "data" / "lake")

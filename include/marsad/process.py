@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 import marsad
 from marsad.config import Outlet, lake_root, load_outlets, topics_path
@@ -15,7 +14,7 @@ from marsad.crawl.capture import read_warc
 from marsad.crawl.fetch import decode_html
 from marsad.crawl.urls import article_id, canonical_url
 from marsad.intervals import as_interval_start
-from marsad.lake import writer
+from marsad.lake import storage, writer
 from marsad.text.arabic import normalize_for_match, tokens
 
 
@@ -136,12 +135,12 @@ def process_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
             seen_title_keys.add(tk)
         rows.append(row)
     stage = writer.staging_dir(lake, outlet_id, start, run_key)
-    stage.mkdir(parents=True, exist_ok=True)
+    storage.mkdir(stage)
     cand_schema = writer.TABLES["articles"].append(pa.field("extraction_error", pa.string()))
-    pq.write_table(pa.Table.from_pylist([{n: r.get(n) for n in cand_schema.names} for r in rows], schema=cand_schema),
-                   stage / "candidates.parquet")
+    storage.write_table(pa.Table.from_pylist([{n: r.get(n) for n in cand_schema.names} for r in rows], schema=cand_schema),
+                        stage / "candidates.parquet")
     fetch_rows = _fetch_log_rows(outlet_id, start, raw)
-    pq.write_table(writer.to_table(fetch_rows, "fetch_log"), stage / "fetch_log.parquet")
+    storage.write_table(writer.to_table(fetch_rows, "fetch_log"), stage / "fetch_log.parquet")
     return {"outlet": outlet_id, "interval_start": start.isoformat(), "candidates": len(rows),
             "duplicates_in_batch": duplicates, "fetch_attempts": len(fetch_rows),
             "fetch_failures": sum(1 for r in fetch_rows if r["failure_class"]), "rules_version": tagger.version}

@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from marsad.config import lake_root
+from marsad.lake.storage import is_remote, put_bytes
 
 log = logging.getLogger(__name__)
 
@@ -716,13 +717,19 @@ def build_daily_report(day: date, lake: str | Path | None = None, days_back: int
     data = collect(day, lake, days_back, config_path=config_path, topics_file=topics_file)
     text = render(data)
     path = report_path(lake, day)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if is_remote(path):
+        put_bytes(text.encode("utf-8"), path)  # one PUT: atomic per object
+        tmp = None
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        if tmp is not None:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
     log.info("report %s: %d articles, %d outlets, %d quarantined, %d clusters, %d outlets with problems → %s",
              day, data.articles, len(data.outlet_articles), data.quarantined, data.n_clusters, len(data.problems), path)
     return path

@@ -18,6 +18,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from marsad.lake import storage
+
 _HOP_HEADERS = {"content-encoding", "transfer-encoding", "content-length", "connection"}
 
 
@@ -41,9 +43,9 @@ class WarcCapture:
     """Write records to ``path``; visible under its final name only after ``close()`` (atomic rename)."""
 
     def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.path.with_name(self.path.name + f".{os.getpid()}.part")
+        self.path = storage.as_path(path)
+        # beside the final name on local disk (atomic rename); in the local work dir for a remote lake (one upload)
+        self._tmp = storage.local_temp_for(self.path, f".{os.getpid()}.part")
         self._fh = open(self._tmp, "wb")
         self._writer = WARCWriter(self._fh, gzip=True)
         self.count = 0
@@ -72,7 +74,7 @@ class WarcCapture:
 
     def close(self) -> Path:
         self._fh.close()
-        os.replace(self._tmp, self.path)
+        storage.put_file(self._tmp, self.path)
         return self.path
 
     def abort(self) -> None:
@@ -91,7 +93,7 @@ class WarcCapture:
 
 def read_warc(path: Path) -> Iterator[CapturedRecord]:
     """Records of a capture file, in the order they were written."""
-    with open(path, "rb") as fh:
+    with storage.as_path(path).open("rb") as fh:
         for rec in ArchiveIterator(fh):
             if rec.rec_type not in ("response", "metadata"):
                 continue

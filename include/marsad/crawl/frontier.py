@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from marsad.lake import storage
+
 
 @dataclass
 class Frontier:
@@ -26,7 +28,7 @@ class Frontier:
 
     @classmethod
     def load(cls, lake: Path, outlet_id: str) -> "Frontier":
-        path = Path(lake) / "state" / "frontier" / f"{outlet_id}.json"
+        path = storage.as_path(lake) / "state" / "frontier" / f"{outlet_id}.json"
         if not path.exists():
             return cls(path=path)
         try:
@@ -59,6 +61,11 @@ class Frontier:
         return len(old)
 
     def save(self) -> None:
+        if storage.is_remote(self.path):
+            storage.put_bytes(json.dumps({"seen": self.seen, "pending": self.pending, "feeds": self.feeds,
+                                          "robots": self.robots}, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                              self.path)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"seen": self.seen, "pending": self.pending, "feeds": self.feeds, "robots": self.robots},

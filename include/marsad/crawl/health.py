@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from marsad.config import lake_root
+from marsad.lake import storage
 
 DISCOVERY_KINDS = ("feed", "sitemap", "listing")
 DEGRADED_SHARE = 0.2
@@ -76,7 +77,6 @@ def _aware(v) -> datetime | None:
 
 
 def _read_rows(lake: Path, outlet_id: str | None, since: date) -> list[dict]:
-    import pyarrow.parquet as pq
 
     rows: list[dict] = []
     root = lake / "fetch_log"
@@ -96,7 +96,7 @@ def _read_rows(lake: Path, outlet_id: str | None, since: date) -> list[dict]:
             for f in sorted(odir.glob("*.parquet")):
                 if f.name.startswith("."):
                     continue  # a commit in progress
-                t = pq.read_table(f, columns=[c for c in cols if c != "outlet"])
+                t = storage.read_table(f, columns=[c for c in cols if c != "outlet"])
                 for r in t.to_pylist():
                     r["outlet"] = oid
                     rows.append(r)

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marsad.config import lake_root
+from marsad.lake import storage
 from marsad.lake.writer import to_table, write_parquet_atomic
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ METHOD_VERSION = f"simhash64-3shingle-d{MAX_DISTANCE}-b{BANDS}"
 
 
 def clusters_path(lake: Path, day: date) -> Path:
-    return Path(lake) / "clusters" / f"date={day:%Y-%m-%d}" / f"part-{day:%Y%m%d}.parquet"
+    return storage.as_path(lake) / "clusters" / f"date={day:%Y-%m-%d}" / f"part-{day:%Y%m%d}.parquet"
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:
@@ -112,9 +113,10 @@ def build_clusters(day: date, lake: str | Path | None = None) -> dict:
     path = clusters_path(root, day)
     files = sorted((root / "articles" / f"date={day:%Y-%m-%d}").glob("outlet=*/*.parquet"))
     if not files:
-        path.unlink(missing_ok=True)
+        storage.unlink(path)
         return {"date": day.isoformat(), "articles": 0, "clusters": 0, "clustered_articles": 0}
     con = duckdb.connect()
+    storage.duckdb_register(con, root)
     arts = con.sql("SELECT article_id, outlet, published_at, title, simhash FROM read_parquet($files, "
                    "hive_partitioning=true, union_by_name=true)", params={"files": [str(f) for f in files]})
     arts = arts.to_arrow_table() if hasattr(arts, "to_arrow_table") else arts.arrow()
@@ -123,7 +125,7 @@ def build_clusters(day: date, lake: str | Path | None = None) -> dict:
         write_parquet_atomic(to_table(rows, "clusters"), path,
                              sort_by=[("cluster_id", "ascending"), ("published_at", "ascending"), ("article_id", "ascending")])
     else:
-        path.unlink(missing_ok=True)
+        storage.unlink(path)
     n_clusters = len({r["cluster_id"] for r in rows})
     log.info("clusters %s: %d articles, %d clusters across outlets, %d clustered articles",
              day, len(arts), n_clusters, len(rows))

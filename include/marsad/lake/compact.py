@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from marsad.config import lake_root
 from marsad.lake.schema import TABLES
+from marsad.lake import storage
 from marsad.lake.writer import write_parquet_atomic
 
 log = logging.getLogger(__name__)
@@ -36,20 +36,20 @@ def compact_outlet_dir(table: str, outlet_dir: Path, day: date) -> dict:
     hourly = sorted(p for p in outlet_dir.iterdir() if HOURLY_RE.match(p.name))
     if not hourly:
         return {"files_before": int(daily.exists()), "files_after": int(daily.exists()), "rows": None}
-    parts = [pq.read_table(p, schema=TABLES[table]) for p in hourly]
+    parts = [storage.read_table(p, schema=TABLES[table]) for p in hourly]
     covered = pa.concat_tables(parts).column("interval_start").unique()
     if daily.exists():
-        old = pq.read_table(daily, schema=TABLES[table])
+        old = storage.read_table(daily, schema=TABLES[table])
         parts.append(old.filter(pc.invert(pc.is_in(old.column("interval_start"), value_set=covered))))
     merged = pa.concat_tables(parts)
     expected = sum(len(t) for t in parts)
     if len(merged) != expected:
         raise RuntimeError(f"compaction of {outlet_dir} lost rows: {len(merged)} != {expected}")
     write_parquet_atomic(merged, daily, sort_by=SORT[table], row_group_size=ROW_GROUP_ROWS)
-    if pq.ParquetFile(daily).metadata.num_rows != expected:  # hourly files stay until this holds
+    if storage.parquet_file(daily).metadata.num_rows != expected:  # hourly files stay until this holds
         raise RuntimeError(f"compacted {daily} does not hold the {expected} input rows")
     for p in hourly:
-        p.unlink()
+        storage.unlink(p)
     return {"files_before": len(hourly) + (1 if len(parts) > len(hourly) else 0), "files_after": 1, "rows": len(merged)}
 
 

@@ -7,12 +7,11 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
 
 import marsad
 from marsad.config import lake_root
 from marsad.intervals import as_interval_start
-from marsad.lake import writer
+from marsad.lake import storage, writer
 
 
 def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None, summaries: dict | None = None,
@@ -25,7 +24,7 @@ def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
     counts = {}
     for table, fname in (("articles", "accepted.parquet"), ("quarantine", "quarantine.parquet"),
                          ("fetch_log", "fetch_log.parquet")):
-        rows = pq.read_table(stage / fname).to_pylist()
+        rows = storage.read_table(stage / fname).to_pylist()
         if not dry_run:
             writer.commit_partition(lake, table, outlet_id, start, rows)
         counts[table] = len(rows)
@@ -41,13 +40,16 @@ def publish_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None,
                 "pipeline_version": marsad.PIPELINE_VERSION, "stages": summaries or {}}
     writer.write_json_atomic(manifest, writer.manifest_path(lake, start, outlet_id))
     rejected = writer.manifest_path(lake, start, outlet_id)
-    rejected.with_name(rejected.name.removesuffix(".json") + ".rejected.json").unlink(missing_ok=True)
+    storage.unlink(rejected.with_name(rejected.name.removesuffix(".json") + ".rejected.json"))
     _drop_stage(stage)
     return {"outlet": outlet_id, "interval_start": start.isoformat(), **counts, "warnings": manifest["warnings"]}
 
 
 def _drop_stage(stage: Path) -> None:
     """Remove the run's staged files, and the interval's staging folders once they are empty."""
+    if storage.is_remote(stage):  # no folders on an object store: removing the run's prefix is all
+        storage.rmtree(stage)
+        return
     shutil.rmtree(stage, ignore_errors=True)
     for parent in (stage.parent, stage.parent.parent):
         try:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from marsad.config import REPO_ROOT, lake_root
+from marsad.lake import storage
 
 TABLE_NAMES = ("articles", "quarantine", "fetch_log", "clusters")
 VIEWS_SQL = REPO_ROOT / "include" / "sql" / "views.sql"
@@ -37,6 +38,7 @@ def connect(lake: str | Path | None = None, con=None):
 
     root = lake_root(lake)
     con = con or duckdb.connect()
+    storage.duckdb_register(con, root)
     con.execute("SET VARIABLE marsad_lake = ?", [str(root)])
     present = {t for t in TABLE_NAMES if next((root / t).glob("**/*.parquet"), None) is not None}
     for _name, needs, stmt in view_statements():

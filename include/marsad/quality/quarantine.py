@@ -21,11 +21,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyarrow.parquet as pq
 
 from marsad.config import OutletsFile, lake_root, load_outlets, topics_path
 from marsad.intervals import as_interval_start
-from marsad.lake import writer
+from marsad.lake import storage, writer
 
 log = logging.getLogger(__name__)
 TITLE_KEY_WINDOW = timedelta(days=7)
@@ -91,7 +90,7 @@ def earlier_published(lake: Path, outlet_id: str, start: datetime, ids: list[str
                       title_keys: list[str]) -> tuple[set[str], dict[str, list[int | None]]]:
     """What earlier intervals of the outlet already published: the ids among ``ids`` (any time before) and,
     per title_key among ``title_keys``, the SimHashes of articles published within ``TITLE_KEY_WINDOW``."""
-    base = Path(lake) / "articles"
+    base = storage.as_path(lake) / "articles"
     own = writer.part_path(lake, "articles", outlet_id, start)
     files = [p for p in base.glob(f"date=*/outlet={outlet_id}/*.parquet") if p != own]
     if not files or not (ids or title_keys):
@@ -99,6 +98,7 @@ def earlier_published(lake: Path, outlet_id: str, start: datetime, ids: list[str
     import duckdb
 
     con = duckdb.connect()
+    storage.duckdb_register(con, base)
     found = con.execute(
         "SELECT article_id, title_key, simhash, interval_start >= ? AS recent "
         "FROM read_parquet(?, union_by_name=true) WHERE interval_start < ? "
@@ -189,7 +189,7 @@ def validate_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None
     iid = writer.interval_id(start)
     run_name = f"{outlet_id}-{iid}"
     stage = writer.staging_dir(lake, outlet_id, start, run_key)
-    table = pq.read_table(stage / "candidates.parquet")
+    table = storage.read_table(stage / "candidates.parquet")
     taxonomy = Tagger.from_file(topics or topics_path()).topics
     frames = _validation_frames(table)
     outcome = validate_frames("articles", frames, {"outlets": [o.id for o in cfg.outlets], "topics": taxonomy},
@@ -210,7 +210,7 @@ def validate_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None
         else:
             accepted.append(row)
 
-    fetch_log = pq.read_table(stage / "fetch_log.parquet")
+    fetch_log = storage.read_table(stage / "fetch_log.parquet")
     article_pages = len(rows)
     extraction_failures = sum(1 for r in rows if r.get("extraction_error"))
     trailing_mean, trailing_n = trailing_volume(lake, outlet_id, start)
@@ -243,7 +243,7 @@ def validate_outlet(outlet_id: str, start: datetime, *, lake: Path | None = None
                                  rejected_manifest_path(lake, start, outlet_id))
         log.error(message)
         raise BatchRejected(message)
-    pq.write_table(writer.to_table(accepted, "articles"), stage / "accepted.parquet")
-    pq.write_table(writer.to_table(quarantined, "quarantine"), stage / "quarantine.parquet")
+    storage.write_table(writer.to_table(accepted, "articles"), stage / "accepted.parquet")
+    storage.write_table(writer.to_table(quarantined, "quarantine"), stage / "quarantine.parquet")
     writer.write_json_atomic(verdict, stage / "quality.json")
     return verdict

@@ -29,12 +29,15 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from marsad.config import REPO_ROOT, lake_root
+from marsad.lake import storage
 
 GX_DIR = REPO_ROOT / "include" / "gx"
 SUITES = ("articles", "fetch_log")
@@ -55,7 +58,32 @@ class ValidationOutcome:
 
 
 def quality_dir(lake: str | Path | None = None) -> Path:
-    return lake_root(lake) / "quality"
+    """Where GX's file stores live: ``<lake>/quality`` for a local lake; for an object-store lake a local
+    mirror in the work directory, synced with ``<lake>/quality`` (results up after each validation, results
+    down and the Data Docs site up in :func:`build_data_docs`)."""
+    root = lake_root(lake)
+    if storage.is_remote(root):
+        return storage.work_dir() / "quality" / re.sub(r"[^A-Za-z0-9_.-]+", "_", str(root))
+    return root / "quality"
+
+
+def _sync_quality(lake, sub: str, *, up: bool, since: float | None = None) -> None:
+    """Copy ``quality/<sub>`` between the local GX mirror and an object-store lake (no-op for a local lake)."""
+    root = lake_root(lake)
+    if not storage.is_remote(root):
+        return
+    local = quality_dir(lake) / sub
+    remote = root / "quality" / sub
+    if up:
+        for f in sorted(local.rglob("*")) if local.is_dir() else []:
+            if f.is_file() and (since is None or f.stat().st_mtime >= since):
+                storage.put_bytes(f.read_bytes(), remote / f.relative_to(local).as_posix())
+    else:
+        for f in remote.rglob("*") if remote.is_dir() else []:
+            if f.is_file():
+                dest = local / f.path.removeprefix(remote.path).lstrip("/")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(f.read_bytes())
 
 
 def _silence_gx() -> None:
@@ -190,6 +218,7 @@ def validate_frames(suite_name: str, frames: dict, runtime_sets: dict[str, list]
     re-run) for the Data Docs."""
     ctx = get_context(lake)
     spec = spec or load_suite_json(suite_name, lake)
+    started = time.time() - 1
     outcome = ValidationOutcome()
     by_frame: dict[str, list[dict]] = {}
     for e in spec["expectations"]:
@@ -231,6 +260,8 @@ def validate_frames(suite_name: str, frames: dict, runtime_sets: dict[str, list]
         if run_name and run_time is not None:
             _store_result(ctx, res, gx_name, run_name, run_time, run_name)
         ds.delete_asset(frame_name)
+    if run_name and run_time is not None:
+        _sync_quality(lake, "validations", up=True, since=started)
     return outcome
 
 
@@ -243,6 +274,7 @@ def build_data_docs(lake: str | Path | None = None, day=None) -> dict:
         ValidationResultIdentifier,
     )
 
+    _sync_quality(lake, "validations", up=False)
     ctx = get_context(lake)
     keys = [k for k in ctx.validation_results_store.list_keys() if isinstance(k, ValidationResultIdentifier)]
     if day is not None:
@@ -250,5 +282,8 @@ def build_data_docs(lake: str | Path | None = None, day=None) -> dict:
     ids = [ExpectationSuiteIdentifier(name=s) for s in SUITES] + keys
     ctx.build_data_docs(resource_identifiers=ids)
     index = quality_dir(lake) / "data_docs" / "index.html"
+    if storage.is_remote(lake_root(lake)):
+        _sync_quality(lake, "data_docs", up=True)
+        index = lake_root(lake) / "quality" / "data_docs" / "index.html"
     log.info("GX Data Docs: %s (%d validation results)", index, len(keys))
     return {"index": str(index), "validation_results": len(keys)}
