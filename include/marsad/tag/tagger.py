@@ -34,7 +34,7 @@ from marsad.tag.rules import (
     TopicsConfigError,
     load_rules,
 )
-from marsad.text.arabic import normalize_for_match, normalize_for_match_fast, split_sentences
+from marsad.text.arabic import normalize_for_match, split_sentences
 
 __all__ = ["TagResult", "Tagger", "tag_jsonl", "TopicsConfigError"]
 
@@ -350,14 +350,14 @@ class Tagger:
         toks: list[str] = []
         sent: list[int] = []
         sid = 0
-        ntitle = normalize_for_match_fast(title or "")
+        ntitle = normalize_for_match(title or "")
         for s in split_sentences(ntitle):
             ws = _TOKEN_RE.findall(s)
             toks.extend(ws)
             sent.extend([sid] * len(ws))
             sid += 1
         n_title = len(toks)
-        ntext = normalize_for_match_fast(text or "")
+        ntext = normalize_for_match(text or "")
         dateline_end = n_title
         if self._dateline is not None:
             m = _DATELINE_RE.match(ntext)
