@@ -69,10 +69,6 @@ class MarsadFailureNotifier(BaseNotifier):
         send_alert(describe_failure(context))
 
 
-def on_task_failure(context) -> None:
-    send_alert(describe_failure(context))
-
-
 def on_hourly_late(**kwargs) -> None:
     """Deadline missed: an hourly run is still not done long after its interval ended."""
     ctx = kwargs.get("context") or {}

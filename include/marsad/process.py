@@ -15,6 +15,7 @@ from marsad.crawl.fetch import decode_html
 from marsad.crawl.urls import article_id, canonical_url
 from marsad.intervals import as_interval_start
 from marsad.lake import storage, writer
+from marsad.tag.calendar import hijri_iso
 from marsad.text.arabic import normalize_for_match, tokens
 
 
@@ -41,18 +42,6 @@ def simhash64(text: str) -> int:
     ones = ((hs[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)).sum(axis=0)
     value = sum(1 << bit for bit in range(64) if 2 * int(ones[bit]) > len(shingles))
     return value - (1 << 64) if value >= 1 << 63 else value
-
-
-def hijri_date(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    from hijridate import Gregorian
-
-    try:
-        h = Gregorian(dt.year, dt.month, dt.day).to_hijri()
-    except (OverflowError, ValueError):
-        return None
-    return f"{h.year:04d}-{h.month:02d}-{h.day:02d}"
 
 
 def _fetch_log_rows(outlet_id: str, start: datetime, raw: Path) -> list[dict]:
@@ -97,7 +86,7 @@ def article_row(outlet: Outlet, start: datetime, url: str, body: bytes, content_
         return row
     tags = tagger.tag(ex.title or "", ex.body, ex.published_at)
     row.update({"topics": tags.topics, "topic_hits": tags.topic_hits, "people": tags.people, "places": tags.places,
-                "title_key": title_key(ex.title), "simhash": simhash64(ex.body), "hijri_date": hijri_date(ex.published_at)})
+                "title_key": title_key(ex.title), "simhash": simhash64(ex.body), "hijri_date": hijri_iso(ex.published_at)})
     return row
 
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from marsad.tag.rules import TopicsConfigError, _rule_name, compile_term, read_yaml
+from marsad.tag.rules import TopicsConfigError, compile_term, read_yaml, validate_file
 
 Kind = Literal["person", "org", "place", "country"]
 
@@ -51,14 +51,7 @@ class Gazetteer(BaseModel):
 
 def load_gazetteer(path: str | Path) -> Gazetteer:
     path = Path(path)
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise TopicsConfigError(path, "<file>", "top level must be a mapping with name and entries")
-    try:
-        gaz = Gazetteer.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        raise TopicsConfigError(path, _rule_name(data, tuple(err.get("loc", ()))), err.get("msg", "invalid")) from None
+    gaz = validate_file(path, read_yaml(path), Gazetteer, "name and entries")
     for i, ent in enumerate(gaz.entries):
         for t in [ent.name, *ent.aliases, *ent.weak]:
             try:

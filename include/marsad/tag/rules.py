@@ -376,19 +376,22 @@ def read_yaml(path: Path) -> Any:
         raise TopicsConfigError(path, where, f"invalid YAML: {getattr(e, 'problem', e)}") from None
 
 
+def validate_file(path: Path, data: Any, model, shape: str):
+    """``data`` read from ``path`` validated as ``model``; a TopicsConfigError names the rule otherwise."""
+    if not isinstance(data, dict):
+        raise TopicsConfigError(path, "<file>", f"top level must be a mapping with {shape}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise TopicsConfigError(path, _rule_name(data, tuple(err.get("loc", ()))), err.get("msg", "invalid")) from None
+
+
 def load_rules(path: str | Path) -> RulesFile:
     """Parse and validate topics.yaml (structure and cross-references; terms are checked when
     compiled). Raises TopicsConfigError naming the file, the rule and the reason."""
     path = Path(path)
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise TopicsConfigError(path, "<file>", "top level must be a mapping with version and topics")
-    try:
-        rules = RulesFile.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        rule = _rule_name(data, tuple(err.get("loc", ())))
-        raise TopicsConfigError(path, rule, err.get("msg", "invalid")) from None
+    rules = validate_file(path, read_yaml(path), RulesFile, "version and topics")
     _check_references(path, rules)
     return rules
 
